@@ -1,0 +1,81 @@
+"""Command line: parsing and printing only; the work is done by the library API.
+
+Exit codes: 0 pass, 1 findings at or above --fail-on, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+
+from auditor import __version__
+
+FORMATS = ("json", "jsonl", "text")
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+@click.option("--debug", is_flag=True, help="Log details and show tracebacks of internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """License and openness compliance auditor for open AI models."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
+    ctx.obj = {"debug": debug}
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format. Default: text on a terminal, json otherwise.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to this file instead of standard output.")
+@click.option("--revision", default=None, help="Revision (branch, tag or commit) for Hub targets without @rev.")
+@click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Exit 1 when a finding is at least this severe.")
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Targets audited at once.")
+def audit(
+    targets: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    revision: str | None,
+    offline: bool,
+    fail_on: str,
+    workers: int,
+) -> None:
+    """Audit models: TARGET is org/name[@revision], a snapshot folder, or a README.md path.
+
+    Several targets give a JSON list (or one JSON object per line with --format jsonl), in input order.
+    """
+    from auditor.api import audit_many
+    from auditor.render import RENDERERS
+
+    fmt = fmt or ("text" if output is None and sys.stdout.isatty() else "json")
+    results = []
+    sink: IO[str] = sys.stdout
+    stream_lines = fmt == "jsonl" and output is None
+    for result in audit_many(targets, revision=revision, offline=offline, fail_on=fail_on,  # type: ignore[arg-type]
+                             workers=workers):
+        if result.error is not None:
+            click.echo(f"auditor: {result.error.message}", err=True)
+        if stream_lines:  # print each line as soon as it is known: nothing computed is lost
+            sink.write(RENDERERS["jsonl"]([result]))
+            sink.flush()
+        results.append(result)
+    if not stream_lines:
+        text = RENDERERS[fmt](results)
+        if output is None:
+            sink.write(text)
+        else:
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
+            click.echo(f"auditor: wrote {output}", err=True)
+    sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))

@@ -1,0 +1,135 @@
+"""ModelFacts: the one typed, frozen shape every source produces and every check reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SourceKind = Literal["hub", "hub-cache", "local", "card"]
+LinkKind = Literal["code", "paper", "dataset", "model", "space", "training_logs", "license", "docs", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class CardProblem:
+    """Something wrong with the card's metadata, with where it was found (1-based line in the card file)."""
+
+    kind: str  # missing-front-matter, yaml-syntax, unclosed-front-matter, not-a-mapping, duplicate-key,
+    #            tabs, wrong-type, empty-value, encoding, too-large, truncated
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading of the card body and the lines it spans (1-based, inclusive)."""
+
+    title: str
+    level: int
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link found in the card body, classified by where it points."""
+
+    url: str
+    kind: LinkKind
+    text: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseStatement:
+    """A sentence of the card body that speaks about licensing."""
+
+    text: str
+    line: int
+    section: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """What a model card says: its metadata (front matter) and its body."""
+
+    file: str
+    metadata: Mapping[str, Any]
+    field_lines: Mapping[str, int]
+    has_front_matter: bool
+    body_line_offset: int  # line number of the card file at which the body starts, minus one
+    body_chars: int
+    sections: tuple[Section, ...]
+    links: tuple[Link, ...]
+    license_statements: tuple[LicenseStatement, ...]
+    problems: tuple[CardProblem, ...]
+
+    def line_of(self, key: str) -> int | None:
+        """The card-file line of a top-level metadata key, if it is present."""
+        return self.field_lines.get(key)
+
+
+@dataclass(frozen=True, slots=True)
+class RepoFile:
+    """A file of the model repository (size in bytes; sha256 known for LFS files on the Hub)."""
+
+    path: str
+    size: int | None = None
+    sha256: str | None = None
+    lfs: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A small text file read from the repository (LICENSE, USE_POLICY.md, NOTICE …)."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessNote:
+    """Something the source could not obtain, and why (gated, offline, download failure …)."""
+
+    kind: Literal["gated", "disabled", "offline", "download-failed", "partial"]
+    message: str
+    file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HubMeta:
+    """Repository facts only the Hub knows."""
+
+    gated: str | bool | None = None
+    private: bool | None = None
+    disabled: bool | None = None
+    last_modified: str | None = None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: tuple[str, ...] = ()
+    base_models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFacts:
+    """Everything gathered about one model before any rule runs.
+
+    ``files`` is None when the source cannot know the repository's files (a bare README).
+    """
+
+    target: str
+    source: SourceKind
+    model_id: str
+    revision: str | None
+    sha: str | None
+    location: str
+    card: CardFacts | None
+    files: tuple[RepoFile, ...] | None
+    documents: tuple[Document, ...] = ()
+    hub: HubMeta | None = None
+    access: tuple[AccessNote, ...] = field(default_factory=tuple)
+
+    def file_paths(self) -> tuple[str, ...]:
+        """Paths of the known repository files (empty when unknown)."""
+        return tuple(f.path for f in self.files or ())

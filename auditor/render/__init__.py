@@ -1,0 +1,16 @@
+"""Renderers: each turns AuditResults into one output format; none fetches or decides anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from auditor.render import json_format, text_format
+from auditor.result import AuditResult
+
+Renderer = Callable[[Sequence[AuditResult]], str]
+
+RENDERERS: dict[str, Renderer] = {
+    "json": json_format.render_json,
+    "jsonl": json_format.render_jsonl,
+    "text": text_format.render_text,
+}

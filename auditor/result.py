@@ -1,0 +1,188 @@
+"""AuditResult: the one shape every renderer reads, and its versioned JSON contract."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from auditor import __version__
+from auditor.facts import ModelFacts
+from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
+from auditor.sources.card import string_list, string_value
+
+SCHEMA_VERSION = "1"
+VerdictStatus = Literal["pass", "fail", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: VerdictStatus
+    fail_on: Severity
+    counts: dict[str, int]
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditError:
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """The outcome of auditing one target. ``facts`` is None when the target could not be read."""
+
+    target: str
+    facts: ModelFacts | None
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    error: AuditError | None = None
+    smoke: dict[str, Any] | None = None
+    generated_at: str = field(default_factory=lambda: _now())
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1, "error": 2}[self.verdict.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract (see auditor/schema/audit-result.schema.json)."""
+        facts = self.facts
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "auditor", "version": __version__},
+            "generated_at": self.generated_at,
+            "target": self.target,
+            "model": _model(facts, self.target),
+            "card": _card(facts),
+            "license": _license(facts),
+            "openness": {"criteria": {}, "mof_class": None, "mof_progress": None, "osaid": None},
+            "lineage": _lineage(facts),
+            "findings": [f.to_dict() for f in self.findings],
+            "verdict": {
+                "status": self.verdict.status,
+                "fail_on": self.verdict.fail_on,
+                "counts": self.verdict.counts,
+                "reasons": list(self.verdict.reasons),
+            },
+            "smoke": self.smoke,
+            "error": {"kind": self.error.kind, "message": self.error.message} if self.error else None,
+        }
+
+
+def _now() -> str:
+    """UTC time of the audit; SOURCE_DATE_EPOCH pins it for reproducible reports."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
+        if epoch and epoch.isdigit()
+        else _dt.datetime.now(_dt.timezone.utc)
+    )
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def decide(findings: list[Finding] | tuple[Finding, ...], fail_on: Severity) -> Verdict:
+    """pass, or fail when any finding is at or above ``fail_on``."""
+    counts = Counter(f.severity for f in findings)
+    blocking = [f for f in findings if severity_at_least(f.severity, fail_on)]
+    reasons = tuple(f"{f.rule}: {f.message}" for f in blocking)
+    return Verdict(
+        "fail" if blocking else "pass", fail_on, {s: counts.get(s, 0) for s in SEVERITIES}, reasons
+    )
+
+
+def error_result(target: str, kind: str, message: str, fail_on: Severity) -> AuditResult:
+    """The result of a target that could not be audited at all."""
+    verdict = Verdict("error", fail_on, {s: 0 for s in SEVERITIES}, (message,))
+    return AuditResult(target, None, (), verdict, AuditError(kind, message))
+
+
+def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
+    if facts is None:
+        return {"id": target, "revision": None, "sha": None, "source": None, "location": None,
+                "hub": None, "files": None}
+    hub = facts.hub
+    return {
+        "id": facts.model_id,
+        "revision": facts.revision,
+        "sha": facts.sha,
+        "source": facts.source,
+        "location": facts.location,
+        "hub": None if hub is None else {
+            "gated": hub.gated, "private": hub.private, "disabled": hub.disabled,
+            "last_modified": hub.last_modified, "pipeline_tag": hub.pipeline_tag,
+            "library_name": hub.library_name, "tags": list(hub.tags), "base_models": list(hub.base_models),
+        },
+        "files": None if facts.files is None else [
+            {"path": f.path, "size": f.size, "sha256": f.sha256, "lfs": f.lfs} for f in facts.files
+        ],
+        "access": [{"kind": n.kind, "message": n.message, "file": n.file} for n in facts.access],
+    }
+
+
+def _card(facts: ModelFacts | None) -> dict[str, Any] | None:
+    card = facts.card if facts else None
+    if card is None:
+        return None
+    return {
+        "file": card.file,
+        "has_front_matter": card.has_front_matter,
+        "metadata": dict(card.metadata),
+        "field_lines": dict(card.field_lines),
+        "body_chars": card.body_chars,
+        "sections": [{"title": s.title, "level": s.level, "line": s.line, "end_line": s.end_line}
+                     for s in card.sections],
+        "links": [{"url": link.url, "kind": link.kind, "text": link.text, "line": link.line}
+                  for link in card.links],
+        "license_statements": [{"text": s.text, "line": s.line, "section": s.section}
+                               for s in card.license_statements],
+        "problems": [{"kind": p.kind, "message": p.message, "line": p.line, "field": p.field}
+                     for p in card.problems],
+    }
+
+
+def _license(facts: ModelFacts | None) -> dict[str, Any]:
+    card = facts.card if facts else None
+    metadata = card.metadata if card else {}
+    sources = []
+    for key in ("license", "license_name", "license_link"):
+        if key in metadata and card is not None:
+            sources.append({"field": key, "file": card.file, "line": card.line_of(key)})
+    return {
+        "declared": string_list(metadata.get("license")),
+        "name": string_value(metadata.get("license_name")),
+        "link": string_value(metadata.get("license_link")),
+        "spdx": None,
+        "osi_approved": None,
+        "category": None,
+        "terms": None,
+        "detected_files": [d.path for d in facts.documents] if facts else [],
+        "sources": sources,
+    }
+
+
+def _lineage(facts: ModelFacts | None) -> dict[str, Any]:
+    card = facts.card if facts else None
+    metadata = card.metadata if card else {}
+    parents: dict[str, dict[str, Any]] = {}
+    for model in string_list(metadata.get("base_model")):
+        parents.setdefault(model, {"id": model, "relation": string_value(metadata.get("base_model_relation")),
+                                   "declared_in": "card:base_model"})
+    for model in facts.hub.base_models if facts and facts.hub else ():
+        parents.setdefault(model, {"id": model, "relation": None, "declared_in": "hub:baseModels"})
+    datasets = {d: {"id": d, "declared_in": "card:datasets"} for d in string_list(metadata.get("datasets"))}
+    for link in card.links if card else ():
+        if link.kind == "dataset":
+            datasets.setdefault(link.url, {"id": link.url, "declared_in": f"card:line {link.line}"})
+    return {"base_models": list(parents.values()), "datasets": list(datasets.values())}
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of ``AuditResult.to_dict()`` (shipped in the package)."""
+    import json
+    from importlib.resources import files
+
+    text = files("auditor").joinpath("schema/audit-result.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]

@@ -1,0 +1,163 @@
+"""Model card parsing: front matter (tolerant) plus body, into CardFacts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+from auditor.facts import CardFacts, CardProblem
+from auditor.sources.body import parse_body
+from auditor.sources.frontmatter import load_front_matter
+
+_EMPTY_BLOCK = re.compile(r"^\s*---[ \t]*\n---[ \t]*(?:\n|$)")
+
+# Expected shapes of the fields the Hub documents (modelcard.md); anything else is kept but not checked.
+_STRING = "a string"
+_STRING_OR_LIST = "a string or a list of strings"
+_LIST = "a list"
+FIELD_SHAPES: Mapping[str, str] = {
+    "license": _STRING_OR_LIST,
+    "license_name": _STRING,
+    "license_link": _STRING,
+    "base_model": _STRING_OR_LIST,
+    "base_model_relation": _STRING,
+    "datasets": _STRING_OR_LIST,
+    "language": _STRING_OR_LIST,
+    "tags": _STRING_OR_LIST,
+    "metrics": _STRING_OR_LIST,
+    "pipeline_tag": _STRING,
+    "library_name": _STRING,
+    "model-index": _LIST,
+    "new_version": _STRING,
+}
+
+
+def decode_card(data: bytes) -> tuple[str, list[CardProblem]]:
+    """Bytes of a card to text: BOM dropped, undecodable bytes replaced (and said)."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problem = CardProblem("encoding", f"card is not valid UTF-8 (first bad byte on line {line})", line)
+        return data.decode("utf-8-sig", errors="replace"), [problem]
+
+
+def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
+    """Parse a model card. Never raises on bad content: problems are recorded with their line."""
+    problems: list[CardProblem] = []
+    if isinstance(content, bytes):
+        text, problems = decode_card(content)
+    else:
+        text = content
+    text = text.lstrip("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+
+    match = REGEX_YAML_BLOCK.search(text)
+    metadata: dict[str, Any] = {}
+    field_lines: dict[str, int] = {}
+    if match:
+        first_line = match.group(1).count("\n") + 1  # card line of the first YAML line
+        loaded = load_front_matter(match.group(2), first_line)
+        metadata, field_lines = loaded.data, loaded.field_lines
+        problems.extend(loaded.problems)
+        body_offset = text.count("\n", 0, match.end())
+        body = text[match.end() :]
+        if not metadata and not loaded.problems:
+            problems.append(CardProblem("empty-metadata", "front matter is present but declares nothing", 1))
+    else:
+        body_offset, body = 0, text
+        if _EMPTY_BLOCK.match(text):
+            problems.append(CardProblem("empty-metadata", "front matter is present but declares nothing", 1))
+        elif text.lstrip().startswith("---"):
+            problems.append(
+                CardProblem("unclosed-front-matter", "front matter opened with '---' is never closed", 1)
+            )
+        else:
+            problems.append(CardProblem("missing-front-matter", "card has no YAML metadata block", 1))
+
+    problems.extend(check_field_shapes(metadata, field_lines))
+    body_facts = parse_body(body, body_offset)
+    problems.extend(body_facts.problems)
+    return CardFacts(
+        file=file,
+        metadata=metadata,
+        field_lines=field_lines,
+        has_front_matter=match is not None,
+        body_line_offset=body_offset,
+        body_chars=len(body),
+        sections=tuple(body_facts.sections),
+        links=tuple(body_facts.links),
+        license_statements=tuple(body_facts.statements),
+        problems=tuple(problems),
+    )
+
+
+def check_field_shapes(metadata: Mapping[str, Any], field_lines: Mapping[str, int]) -> list[CardProblem]:
+    """Say which documented fields have the wrong type or are empty."""
+    problems = []
+    for key, shape in FIELD_SHAPES.items():
+        if key not in metadata:
+            continue
+        value = metadata[key]
+        line = field_lines.get(key)
+        if value is None or value == "" or value == []:
+            problems.append(CardProblem("empty-value", f"'{key}' is present but empty", line, key))
+        elif not _has_shape(value, shape):
+            problems.append(
+                CardProblem(
+                    "wrong-type",
+                    f"'{key}' should be {shape}, found {_describe(value)}; read as {_preview(string_list(value))}",
+                    line,
+                    key,
+                )
+            )
+    return problems
+
+
+def _has_shape(value: Any, shape: str) -> bool:
+    if shape == _STRING:
+        return isinstance(value, str)
+    if shape == _LIST:
+        return isinstance(value, list)
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _preview(items: list[str]) -> str:
+    text = repr(items)
+    return text if len(text) <= 120 else text[:117] + "...]"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list with non-string items"
+    return type(value).__name__
+
+
+def string_list(value: Any) -> list[str]:
+    """A card field read leniently as a list of strings (scalars become one item; nested values dropped)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if isinstance(v, (str, int, float)) and str(v).strip()]
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = str(value).strip()
+        return [text] if text else []
+    return []
+
+
+def string_value(value: Any) -> str | None:
+    """A card field read leniently as one string (first item of a list)."""
+    items = string_list(value)
+    return items[0] if items else None

@@ -1,0 +1,24 @@
+"""What every source shares: which repository files are worth reading as documents."""
+
+from __future__ import annotations
+
+import re
+
+MAX_DOCUMENT_BYTES = 1 << 20  # LICENSE-like texts above 1 MiB are not read
+CARD_NAMES = ("README.md", "readme.md", "Readme.md", "README.MD", "README")
+_DOCUMENT = re.compile(
+    r"^(?:licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]use[_-]policy)[\w.\- ]*(?:\.(?:md|txt|rst))?$"
+    r"|^[\w.\- ]*licen[cs]e[\w.\- ]*\.(?:md|txt|rst)$",
+    re.IGNORECASE,
+)
+
+
+def is_document(path: str) -> bool:
+    """True for top-level license-like texts: LICENSE, LICENSE.txt, USE_POLICY.md, NOTICE, COPYING …"""
+    return "/" not in path and bool(_DOCUMENT.match(path))
+
+
+def find_card(paths: list[str] | tuple[str, ...]) -> str | None:
+    """The repository's model card among its files, if any."""
+    present = set(paths)
+    return next((name for name in CARD_NAMES if name in present), None)

@@ -1,0 +1,76 @@
+"""Test set-up: a loopback fake Hub that huggingface_hub is pointed at through HF_ENDPOINT.
+
+huggingface_hub reads HF_ENDPOINT and HF_HOME when it is imported, so the server starts and the environment is
+set here, at conftest import, before any test module imports auditor (and with it huggingface_hub).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakehub import FakeHub, FakeRepo, repos_from_cards
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared" / "data"
+CARDS = SHARED / "cards"
+CARDS_BULK = SHARED / "cards-bulk"
+LICENSES = SHARED / "licenses"
+
+_HF_HOME = Path(tempfile.mkdtemp(prefix="auditor-test-hf-"))
+HUB = FakeHub()
+for _repo in repos_from_cards(CARDS):
+    HUB.add(_repo)
+_llama3 = HUB.repos[("model", "meta-llama/Meta-Llama-3-8B")]
+_llama3.files["LICENSE"] = (LICENSES / "llama3.txt").read_bytes()
+_llama3.files["USE_POLICY.md"] = (LICENSES / "llama3-acceptable-use-policy.txt").read_bytes()
+_pythia = HUB.repos[("model", "EleutherAI/pythia-6.9b")]
+_pythia.files["model.safetensors"] = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
+_pythia.lfs.add("model.safetensors")
+_pythia.branches["v1.0"] = "0123456789abcdef0123456789abcdef01234567"
+HUB.add(FakeRepo("acme/no-card", {"config.json": b"{}", "LICENSE": b"MIT License\n\nCopyright (c) acme\n"}))
+HUB.add(FakeRepo("acme/disabled", {"README.md": b"---\nlicense: mit\n---\n"}, disabled=True))
+HUB.add(FakeRepo("acme/private", {"README.md": b"---\nlicense: mit\n---\n"}, private=True))
+
+os.environ.update(
+    {
+        "HF_ENDPOINT": HUB.start(),
+        "HF_HOME": str(_HF_HOME),
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "HF_HUB_ETAG_TIMEOUT": "3",
+        "HF_HUB_DOWNLOAD_TIMEOUT": "3",
+    }
+)
+for _name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ.pop(_name, None)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    HUB.stop()
+    shutil.rmtree(_HF_HOME, ignore_errors=True)
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    """The fake Hub, with faults and the request log cleared after each test."""
+    HUB.reset()
+    yield HUB
+    HUB.reset()
+
+
+@pytest.fixture
+def hub_source(hub: FakeHub, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A HubSource on the fake Hub with its own empty cache and fast retries."""
+    from auditor.sources.hub import HubSource
+
+    return HubSource(cache_dir=str(tmp_path / "hf-cache"), timeout=1.0, retries=2, backoff=0.01, max_wait=2)
+
+
+def real_cards() -> list[Path]:
+    return sorted(p for p in CARDS.iterdir() if (p / "README.md").is_file())
