@@ -11,18 +11,18 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from auditor.api import assess, audit, audit_many  # noqa: E402
-from auditor.errors import (  # noqa: E402
+from auditor.api import assess, audit, audit_many
+from auditor.errors import (
     AuditorError,
     HubUnavailableError,
     InputError,
     OfflineMissingError,
     TargetNotFoundError,
 )
-from auditor.facts import CardFacts, ModelFacts  # noqa: E402
-from auditor.findings import Evidence, Finding  # noqa: E402
-from auditor.result import AuditResult  # noqa: E402
-from auditor.sources.card import parse_card  # noqa: E402
+from auditor.facts import CardFacts, ModelFacts
+from auditor.findings import Evidence, Finding
+from auditor.result import AuditResult
+from auditor.sources.card import parse_card
 
 __all__ = [
     "AuditResult",

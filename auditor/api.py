@@ -72,8 +72,9 @@ def audit_many(
             return error_result(target, error.kind, str(error), fail_on)
         except Exception as error:  # a bug must not lose the rest of the batch
             log.debug("internal error auditing %s", target, exc_info=True)
-            return error_result(target, "internal", f"{target}: internal error: {type(error).__name__}: {error}",
-                                fail_on)
+            return error_result(
+                target, "internal", f"{target}: internal error: {type(error).__name__}: {error}", fail_on
+            )
 
     if len(targets) <= 1 or workers <= 1:
         yield from map(one, targets)

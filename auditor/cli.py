@@ -18,28 +18,56 @@ FORMATS = ("json", "jsonl", "text")
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
 
+def main() -> None:
+    """Console entry point: click's own errors exit 2; an unexpected error is one line (traceback with --debug)."""
+    try:
+        cli.main(prog_name="auditor")
+    except Exception as error:
+        if "--debug" in sys.argv:
+            raise
+        click.echo(
+            f"auditor: internal error: {type(error).__name__}: {error} (run with --debug for details)",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 @click.option("--debug", is_flag=True, help="Log details and show tracebacks of internal errors.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool) -> None:
     """License and openness compliance auditor for open AI models."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
     ctx.obj = {"debug": debug}
 
 
-@main.command()
+@cli.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format. Default: text on a terminal, json otherwise.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to this file instead of standard output.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format. Default: text on a terminal, json otherwise.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
 @click.option("--revision", default=None, help="Revision (branch, tag or commit) for Hub targets without @rev.")
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
-              help="Exit 1 when a finding is at least this severe.")
-@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Targets audited at once.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets audited at once.")
 def audit(
     targets: tuple[str, ...],
     fmt: str | None,
@@ -60,8 +88,13 @@ def audit(
     results = []
     sink: IO[str] = sys.stdout
     stream_lines = fmt == "jsonl" and output is None
-    for result in audit_many(targets, revision=revision, offline=offline, fail_on=fail_on,  # type: ignore[arg-type]
-                             workers=workers):
+    for result in audit_many(
+        targets,
+        revision=revision,
+        offline=offline,
+        fail_on=fail_on,  # type: ignore[arg-type]
+        workers=workers,
+    ):
         if result.error is not None:
             click.echo(f"auditor: {result.error.message}", err=True)
         if stream_lines:  # print each line as soon as it is known: nothing computed is lost
@@ -79,3 +112,13 @@ def audit(
                 raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
             click.echo(f"auditor: wrote {output}", err=True)
     sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
+
+
+@cli.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the audit result (schema_version 1)."""
+    import json
+
+    from auditor.result import schema
+
+    click.echo(json.dumps(schema(), indent=2))

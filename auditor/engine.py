@@ -37,9 +37,14 @@ def run_checks(
             log.debug("checker %s failed on %s", rule.id, facts.target, exc_info=True)
             failed = catalog["AUDIT-CHECK-FAILED"]
             findings.append(
-                Finding(failed.id, failed.severity, failed.title,
-                        f"checker {rule.id} raised {type(error).__name__}: {error}", failed.criterion,
-                        (Evidence(field=rule.id),))
+                Finding(
+                    failed.id,
+                    failed.severity,
+                    failed.title,
+                    f"checker {rule.id} raised {type(error).__name__}: {error}",
+                    failed.criterion,
+                    (Evidence(field=rule.id),),
+                )
             )
             continue
         findings.extend(

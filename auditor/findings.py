@@ -26,8 +26,17 @@ class Evidence:
     excerpt: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("field", self.field), ("file", self.file), ("line", self.line),
-                                  ("url", self.url), ("excerpt", self.excerpt)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("field", self.field),
+                ("file", self.file),
+                ("line", self.line),
+                ("url", self.url),
+                ("excerpt", self.excerpt),
+            )
+            if v is not None
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,9 +88,7 @@ def decide(findings: list[Finding] | tuple[Finding, ...], fail_on: Severity) -> 
     counts = Counter(f.severity for f in findings)
     blocking = [f for f in findings if severity_at_least(f.severity, fail_on)]
     reasons = tuple(f"{f.rule}: {f.message}" for f in blocking)
-    return Verdict(
-        "fail" if blocking else "pass", fail_on, {s: counts.get(s, 0) for s in SEVERITIES}, reasons
-    )
+    return Verdict("fail" if blocking else "pass", fail_on, {s: counts.get(s, 0) for s in SEVERITIES}, reasons)
 
 
 def error_result(target: str, kind: str, message: str, fail_on: Severity) -> AuditResult:
@@ -101,8 +99,15 @@ def error_result(target: str, kind: str, message: str, fail_on: Severity) -> Aud
 
 def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
     if facts is None:
-        return {"id": target, "revision": None, "sha": None, "source": None, "location": None,
-                "hub": None, "files": None}
+        return {
+            "id": target,
+            "revision": None,
+            "sha": None,
+            "source": None,
+            "location": None,
+            "hub": None,
+            "files": None,
+        }
     hub = facts.hub
     return {
         "id": facts.model_id,
@@ -110,14 +115,21 @@ def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
         "sha": facts.sha,
         "source": facts.source,
         "location": facts.location,
-        "hub": None if hub is None else {
-            "gated": hub.gated, "private": hub.private, "disabled": hub.disabled,
-            "last_modified": hub.last_modified, "pipeline_tag": hub.pipeline_tag,
-            "library_name": hub.library_name, "tags": list(hub.tags), "base_models": list(hub.base_models),
+        "hub": None
+        if hub is None
+        else {
+            "gated": hub.gated,
+            "private": hub.private,
+            "disabled": hub.disabled,
+            "last_modified": hub.last_modified,
+            "pipeline_tag": hub.pipeline_tag,
+            "library_name": hub.library_name,
+            "tags": list(hub.tags),
+            "base_models": list(hub.base_models),
         },
-        "files": None if facts.files is None else [
-            {"path": f.path, "size": f.size, "sha256": f.sha256, "lfs": f.lfs} for f in facts.files
-        ],
+        "files": None
+        if facts.files is None
+        else [{"path": f.path, "size": f.size, "sha256": f.sha256, "lfs": f.lfs} for f in facts.files],
         "access": [{"kind": n.kind, "message": n.message, "file": n.file} for n in facts.access],
     }
 
@@ -132,14 +144,12 @@ def _card(facts: ModelFacts | None) -> dict[str, Any] | None:
         "metadata": dict(card.metadata),
         "field_lines": dict(card.field_lines),
         "body_chars": card.body_chars,
-        "sections": [{"title": s.title, "level": s.level, "line": s.line, "end_line": s.end_line}
-                     for s in card.sections],
-        "links": [{"url": link.url, "kind": link.kind, "text": link.text, "line": link.line}
-                  for link in card.links],
-        "license_statements": [{"text": s.text, "line": s.line, "section": s.section}
-                               for s in card.license_statements],
-        "problems": [{"kind": p.kind, "message": p.message, "line": p.line, "field": p.field}
-                     for p in card.problems],
+        "sections": [
+            {"title": s.title, "level": s.level, "line": s.line, "end_line": s.end_line} for s in card.sections
+        ],
+        "links": [{"url": link.url, "kind": link.kind, "text": link.text, "line": link.line} for link in card.links],
+        "license_statements": [{"text": s.text, "line": s.line, "section": s.section} for s in card.license_statements],
+        "problems": [{"kind": p.kind, "message": p.message, "line": p.line, "field": p.field} for p in card.problems],
     }
 
 
@@ -168,8 +178,14 @@ def _lineage(facts: ModelFacts | None) -> dict[str, Any]:
     metadata = card.metadata if card else {}
     parents: dict[str, dict[str, Any]] = {}
     for model in string_list(metadata.get("base_model")):
-        parents.setdefault(model, {"id": model, "relation": string_value(metadata.get("base_model_relation")),
-                                   "declared_in": "card:base_model"})
+        parents.setdefault(
+            model,
+            {
+                "id": model,
+                "relation": string_value(metadata.get("base_model_relation")),
+                "declared_in": "card:base_model",
+            },
+        )
     for model in facts.hub.base_models if facts and facts.hub else ():
         parents.setdefault(model, {"id": model, "relation": None, "declared_in": "hub:baseModels"})
     datasets = {d: {"id": d, "declared_in": "card:datasets"} for d in string_list(metadata.get("datasets"))}

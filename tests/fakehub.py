@@ -66,15 +66,27 @@ class FakeRepo:
         for path, content in sorted(self.files.items()):
             entry: dict[str, Any] = {"rfilename": path, "size": len(content), "blobId": _sha(path, sha)}
             if path in self.lfs:
-                entry["lfs"] = {"size": len(content), "sha256": hashlib.sha256(content).hexdigest(),
-                                "pointerSize": 134}
+                entry["lfs"] = {
+                    "size": len(content),
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "pointerSize": 134,
+                }
             siblings.append(entry)
         author = self.repo_id.split("/")[0] if "/" in self.repo_id else None
         info = {
-            "_id": _sha(self.repo_id)[:24], "id": self.repo_id, "author": author, "sha": sha,
-            "lastModified": "2024-05-01T12:00:00.000Z", "private": self.private, "gated": self.gated,
-            "disabled": self.disabled, "tags": [], "downloads": 0, "likes": 0,
-            "cardData": self.card_data(), "siblings": siblings,
+            "_id": _sha(self.repo_id)[:24],
+            "id": self.repo_id,
+            "author": author,
+            "sha": sha,
+            "lastModified": "2024-05-01T12:00:00.000Z",
+            "private": self.private,
+            "gated": self.gated,
+            "disabled": self.disabled,
+            "tags": [],
+            "downloads": 0,
+            "likes": 0,
+            "cardData": self.card_data(),
+            "siblings": siblings,
         }
         if self.repo_type == "model":
             info["modelId"] = self.repo_id
@@ -205,12 +217,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _repo(self, method: str, repo_type: str, repo_id: str) -> FakeRepo | None:
         repo = self.fake.repos.get((repo_type, repo_id))
         if repo is None or (repo.private and not self._authorized()):
-            self._send(method, 401 if repo else 404, {"error": "Repository not found"},
-                       {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"})
+            self._send(
+                method,
+                401 if repo else 404,
+                {"error": "Repository not found"},
+                {"X-Error-Code": "RepoNotFound", "X-Error-Message": "Repository not found"},
+            )
             return None
         if repo.disabled:
-            self._send(method, 403, {"error": "disabled"},
-                       {"X-Error-Message": "Access to this resource is disabled."})
+            self._send(
+                method,
+                403,
+                {"error": "disabled"},
+                {"X-Error-Message": "Access to this resource is disabled."},
+            )
             return None
         return repo
 
@@ -234,8 +254,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if repo.gated and not filename.lower().startswith("readme") and not self._authorized():
             status = 403 if self.headers.get("Authorization") else 401
-            self._send(method, status, {"error": "gated"},
-                       {"X-Error-Code": "GatedRepo", "X-Error-Message": "Access to this model is restricted"})
+            self._send(
+                method,
+                status,
+                {"error": "gated"},
+                {"X-Error-Code": "GatedRepo", "X-Error-Message": "Access to this model is restricted"},
+            )
             return
         content = repo.files.get(filename)
         if content is None:

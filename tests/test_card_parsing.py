@@ -78,7 +78,12 @@ def test_no_front_matter_unclosed_and_not_a_mapping() -> None:
 
 def test_yaml_1_2_scalars_as_the_hub_reads_them() -> None:
     card = parse_card("---\nlanguage: [en, no, yes, on]\nversion: 010\ntime: 1:20\nflag: true\n---\n")
-    assert card.metadata == {"language": ["en", "no", "yes", "on"], "version": 10, "time": "1:20", "flag": True}
+    assert card.metadata == {
+        "language": ["en", "no", "yes", "on"],
+        "version": 10,
+        "time": "1:20",
+        "flag": True,
+    }
 
 
 def test_alias_bomb_and_recursive_alias_are_contained() -> None:
@@ -120,7 +125,7 @@ def test_links_are_classified() -> None:
         "---\nlicense: mit\n---\n"
         "Code: [repo](https://github.com/allenai/OLMo). Paper: https://arxiv.org/abs/2402.00838.\n"
         "Data: https://huggingface.co/datasets/allenai/dolma and logs https://wandb.ai/ai2-llm/OLMo-7B/reports/x\n"
-        "<a href=\"https://huggingface.co/meta-llama/Llama-2-7b\">base</a> "
+        '<a href="https://huggingface.co/meta-llama/Llama-2-7b">base</a> '
         "License: https://ai.meta.com/llama/license/\n"
     )
     kinds_by_url = {link.url: (link.kind, link.line) for link in card.links}

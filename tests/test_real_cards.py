@@ -49,8 +49,11 @@ def test_real_cards_bulk_robustness() -> None:
 
 def test_every_real_card_through_the_loopback_hub(hub, tmp_path) -> None:  # type: ignore[no-untyped-def]
     source = HubSource(cache_dir=str(tmp_path), backoff=0.01)
-    ids = sorted(repo_id for (kind, repo_id) in HUB.repos if kind == "model" and repo_id.count("/") == 1
-                 and not repo_id.startswith("acme/"))
+    ids = sorted(
+        repo_id
+        for (kind, repo_id) in HUB.repos
+        if kind == "model" and repo_id.count("/") == 1 and not repo_id.startswith("acme/")
+    )
     assert len(ids) == len(real_cards())
     results = list(audit_many(ids, hub=source, workers=4))
     assert [r.target for r in results] == ids  # input order kept
@@ -70,3 +73,10 @@ def _folder(repo_id: str) -> str | None:
         if re.search(rf"HF repo id: {re.escape(repo_id)}(\s|$)", source):
             return folder.name
     return None
+
+
+def test_error_results_validate_too() -> None:
+    (result,) = list(audit_many(["./does/not/exist/README.md"]))
+    payload = json.loads(json.dumps(result.to_dict()))
+    validate(payload)
+    assert payload["verdict"]["status"] == "error" and payload["error"]["kind"] == "not-found"

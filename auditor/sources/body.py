@@ -26,15 +26,42 @@ _TRAILING = ".,;:!?*_'\""
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "git.sr.ht")
 _LOG_HOSTS = ("wandb.ai", "wandb.me", "tensorboard.dev", "comet.com", "comet.ml", "neptune.ai")
 _PAPER_HOSTS = (
-    "arxiv.org", "aclanthology.org", "aclweb.org", "openreview.net", "doi.org", "papers.nips.cc",
-    "proceedings.neurips.cc", "proceedings.mlr.press", "semanticscholar.org", "biorxiv.org",
-    "medrxiv.org", "ieeexplore.ieee.org", "dl.acm.org", "openaccess.thecvf.com", "jmlr.org",
+    "arxiv.org",
+    "aclanthology.org",
+    "aclweb.org",
+    "openreview.net",
+    "doi.org",
+    "papers.nips.cc",
+    "proceedings.neurips.cc",
+    "proceedings.mlr.press",
+    "semanticscholar.org",
+    "biorxiv.org",
+    "medrxiv.org",
+    "ieeexplore.ieee.org",
+    "dl.acm.org",
+    "openaccess.thecvf.com",
+    "jmlr.org",
 )
 _LICENSE_HOSTS = ("creativecommons.org", "opensource.org", "spdx.org", "choosealicense.com", "gnu.org")
 _HF_HOSTS = ("huggingface.co", "hf.co")
 _HF_NON_MODEL = {
-    "docs", "blog", "papers", "learn", "pricing", "join", "login", "settings", "models", "collections",
-    "organizations", "posts", "tasks", "chat", "api", "new", "inference-endpoints",
+    "docs",
+    "blog",
+    "papers",
+    "learn",
+    "pricing",
+    "join",
+    "login",
+    "settings",
+    "models",
+    "collections",
+    "organizations",
+    "posts",
+    "tasks",
+    "chat",
+    "api",
+    "new",
+    "inference-endpoints",
 }
 
 
@@ -60,7 +87,7 @@ def classify_url(url: str) -> LinkKind:
         return "license"
     if "licen" in path or "use-policy" in path or "use_policy" in path or path.rstrip("/").endswith("/terms"):
         return "license"
-    if _host_is(host, _LOG_HOSTS) or "tensorboard" in path or "/runs/" in path and "wandb" in host:
+    if _host_is(host, _LOG_HOSTS) or "tensorboard" in path or ("/runs/" in path and "wandb" in host):
         return "training_logs"
     if _host_is(host, _PAPER_HOSTS) or path.endswith(".pdf"):
         return "paper"

@@ -73,9 +73,7 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         if _EMPTY_BLOCK.match(text):
             problems.append(CardProblem("empty-metadata", "front matter is present but declares nothing", 1))
         elif text.lstrip().startswith("---"):
-            problems.append(
-                CardProblem("unclosed-front-matter", "front matter opened with '---' is never closed", 1)
-            )
+            problems.append(CardProblem("unclosed-front-matter", "front matter opened with '---' is never closed", 1))
         else:
             problems.append(CardProblem("missing-front-matter", "card has no YAML metadata block", 1))
 
@@ -141,6 +139,8 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
+        if all(item is None or item == "" for item in value):
+            return "a list of empty items"
         return "a list with non-string items"
     return type(value).__name__
 

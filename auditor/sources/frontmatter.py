@@ -34,12 +34,12 @@ HubYamlLoader.yaml_implicit_resolvers = {
     for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 HubYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-HubYamlLoader.add_implicit_resolver(
-    _INT, re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
-)
+HubYamlLoader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
 HubYamlLoader.add_implicit_resolver(
     _FLOAT,
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+.0123456789"),
 )
 
@@ -82,7 +82,7 @@ def load_front_matter(block: str, first_line: int) -> LoadedMetadata:
         return result  # empty front matter: nothing declared
     if not isinstance(node, yaml.MappingNode):
         result.problems.append(
-            CardProblem("not-a-mapping", f"metadata is a YAML {node.id}, not a mapping of fields", first_line)
+            CardProblem("not-a-mapping", f"metadata is a YAML {_node_kind(node)}, not a mapping of fields", first_line)
         )
         return result
     _find_duplicate_keys(node, first_line, result)
@@ -107,17 +107,19 @@ def load_front_matter(block: str, first_line: int) -> LoadedMetadata:
     return result
 
 
+def _node_kind(node: yaml.Node) -> str:
+    return "list" if isinstance(node, yaml.SequenceNode) else "scalar"
+
+
 def _compose(text: str) -> yaml.Node | None:
     loader = HubYamlLoader(text)
     try:
-        return loader.get_single_node()  # type: ignore[no-any-return]
+        return loader.get_single_node()
     finally:
         loader.dispose()
 
 
-def _retry_without_tabs(
-    block: str, error: yaml.YAMLError, first_line: int, result: LoadedMetadata
-) -> yaml.Node | None:
+def _retry_without_tabs(block: str, error: yaml.YAMLError, first_line: int, result: LoadedMetadata) -> yaml.Node | None:
     """YAML forbids tab indentation; cards use it anyway. Expand tabs, retry, and say so."""
     line = _error_line(error, first_line)
     tab_lines = [i + first_line for i, text in enumerate(block.split("\n")) if "\t" in text]

@@ -76,9 +76,7 @@ class HubSource:
         info: ModelInfo | None = None
         try:
             info = self._retrying(
-                lambda: self._api.model_info(
-                    repo_id, revision=revision, files_metadata=True, timeout=self.timeout
-                )
+                lambda: self._api.model_info(repo_id, revision=revision, files_metadata=True, timeout=self.timeout)
             )
         except GatedRepoError:
             notes.append(AccessNote("gated", "gated: access not granted (repository metadata not readable)"))
@@ -107,7 +105,7 @@ class HubSource:
             data = self._download(repo_id, card_name, revision, sha, notes)
             card = parse_card(data, card_name) if data is not None else None
         if card is None and info is not None and info.card_data is not None:
-            card = _card_from_api(info.card_data.to_dict())
+            card = _card_from_api(info.card_data.to_dict())  # type: ignore[no-untyped-call]
         documents = []
         for file in files or ():
             if not is_document(file.path):
@@ -166,9 +164,13 @@ class HubSource:
             )
             served_from = Path(path).parent.name
             if sha and served_from != sha and "/" not in filename:
-                notes.append(AccessNote(
-                    "partial", f"{filename} came from commit {served_from}, not {sha}: the revision moved", filename
-                ))
+                notes.append(
+                    AccessNote(
+                        "partial",
+                        f"{filename} came from commit {served_from}, not {sha}: the revision moved",
+                        filename,
+                    )
+                )
             return Path(path).read_bytes()
         except GatedRepoError:
             notes.append(AccessNote("gated", f"gated: access not granted, {filename} not readable", filename))
@@ -195,7 +197,13 @@ class HubSource:
         )
         path = Path(folder)
         return read_folder(
-            path, target, source="hub-cache", model_id=repo_id, revision=revision, sha=path.name, notes=(note,)
+            path,
+            target,
+            source="hub-cache",
+            model_id=repo_id,
+            revision=revision,
+            sha=path.name,
+            notes=(note,),
         )
 
     def _retrying(self, call: Callable[[], T]) -> T:
@@ -213,15 +221,15 @@ class HubSource:
 
     def _transient_wait(self, error: BaseException, attempt: int) -> float | None:
         """Seconds to wait before retrying, or None when the error is not transient."""
-        backoff = min(self.backoff * (2**attempt), self.max_wait)
+        backoff = min(self.backoff * 2.0**attempt, self.max_wait)
         for cause in _chain(error):
             if isinstance(cause, (GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError)):
                 return None
             if isinstance(cause, HfHubHTTPError) and cause.response is not None:
-                status = cause.response.status_code
+                status = int(cause.response.status_code)
                 if status not in _TRANSIENT_STATUS:
                     return None
-                retry_after = cause.response.headers.get("Retry-After", "")
+                retry_after = str(cause.response.headers.get("Retry-After", ""))
                 if status == 429 and retry_after.strip().isdigit():
                     return min(float(retry_after), self.max_wait)
                 return backoff
