@@ -183,3 +183,34 @@ def test_unreachable_hub_subprocess_exits_2_without_traceback(tmp_path: Path) ->
 def test_offline_flag_without_cache_exits_2(tmp_path: Path) -> None:
     proc = _subprocess("-m", "auditor", "audit", "EleutherAI/pythia-6.9b", "--offline", env={"HF_HOME": str(tmp_path)})
     assert proc.returncode == 2 and "no snapshot of it is in the Hugging Face cache" in proc.stderr
+
+
+def test_hf_hub_offline_env_falls_back_to_the_cache(hub: FakeHub, tmp_path: Path) -> None:
+    env = {"HF_HOME": str(tmp_path)}
+    assert _subprocess("-m", "auditor", "audit", "EleutherAI/pythia-6.9b", env=env).returncode == 0
+    before = len(hub.requests)
+    proc = _subprocess("-m", "auditor", "audit", "EleutherAI/pythia-6.9b", env={**env, "HF_HUB_OFFLINE": "1"})
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["model"]["source"] == "hub-cache" and payload["license"]["declared"] == ["apache-2.0"]
+    assert any(f["rule"] == "SOURCE-OFFLINE" and "HF_HUB_OFFLINE" in f["message"] for f in payload["findings"])
+    assert [r for r in hub.requests[before:] if not r[1].startswith("/api/agent-harnesses")] == []
+
+
+def test_token_never_appears_in_output_or_logs(hub: FakeHub, tmp_path: Path) -> None:
+    from tests.fakehub import GOOD_TOKEN
+
+    proc = _subprocess(
+        "-m",
+        "auditor",
+        "--debug",
+        "audit",
+        "meta-llama/Meta-Llama-3-8B",
+        "acme/does-not-exist",
+        "--format",
+        "text",
+        env={"HF_HOME": str(tmp_path), "HF_TOKEN": GOOD_TOKEN},
+    )
+    assert proc.returncode == 2
+    assert "LICENSE" in proc.stdout  # the token worked: the gated LICENSE was read
+    assert GOOD_TOKEN not in proc.stdout and GOOD_TOKEN not in proc.stderr
