@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from auditor.context import AuditContext
 from auditor.engine import run_checks
 from auditor.errors import AuditorError
 from auditor.facts import ModelFacts
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 
 def assess(facts: ModelFacts, *, fail_on: Severity = "error") -> AuditResult:
     """Run every rule over already gathered facts."""
-    findings = run_checks(facts)
-    return AuditResult(facts.target, facts, tuple(findings), decide(findings, fail_on))
+    ctx = AuditContext(facts)
+    findings = run_checks(ctx)
+    return AuditResult(facts.target, facts, tuple(findings), decide(findings, fail_on), license=ctx.license)
 
 
 def audit(

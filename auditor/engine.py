@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from auditor.checks import Checker, all_checkers
+from auditor.context import AuditContext
 from auditor.facts import ModelFacts
 from auditor.findings import SEVERITIES, Evidence, Finding, Severity
 from auditor.rulebook import RuleCatalog, default_catalog
@@ -15,13 +16,16 @@ _ORDER = {severity: index for index, severity in enumerate(SEVERITIES)}
 
 
 def run_checks(
-    facts: ModelFacts,
+    ctx: AuditContext | ModelFacts,
     *,
     catalog: RuleCatalog | None = None,
     checkers: Mapping[str, Checker] | None = None,
     severity_overrides: Mapping[str, Severity | None] | None = None,
 ) -> list[Finding]:
     """Findings for one model, most severe first. A checker that crashes yields AUDIT-CHECK-FAILED."""
+    if isinstance(ctx, ModelFacts):
+        ctx = AuditContext(ctx)
+    facts = ctx.facts
     catalog = catalog or default_catalog()
     checkers = checkers if checkers is not None else all_checkers()
     overrides = severity_overrides or {}
@@ -32,7 +36,7 @@ def run_checks(
             continue
         severity = overrides.get(rule.id) or rule.severity
         try:
-            hits = list(function(facts))
+            hits = list(function(ctx))
         except Exception as error:  # a bug in one checker must not lose the rest of the audit
             log.debug("checker %s failed on %s", rule.id, facts.target, exc_info=True)
             failed = catalog["AUDIT-CHECK-FAILED"]

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from auditor import __version__
 from auditor.facts import ModelFacts
 from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
+from auditor.licenses.resolve import LicenseProfile
 from auditor.sources.card import string_list, string_value
 
 SCHEMA_VERSION = "1"
@@ -40,6 +41,7 @@ class AuditResult:
     findings: tuple[Finding, ...]
     verdict: Verdict
     error: AuditError | None = None
+    license: LicenseProfile | None = None
     smoke: dict[str, Any] | None = None
     generated_at: str = field(default_factory=lambda: _now())
 
@@ -57,7 +59,7 @@ class AuditResult:
             "target": self.target,
             "model": _model(facts, self.target),
             "card": _card(facts),
-            "license": _license(facts),
+            "license": _license(self.license),
             "openness": {"criteria": {}, "mof_class": None, "mof_progress": None, "osaid": None},
             "lineage": _lineage(facts),
             "findings": [f.to_dict() for f in self.findings],
@@ -153,24 +155,12 @@ def _card(facts: ModelFacts | None) -> dict[str, Any] | None:
     }
 
 
-def _license(facts: ModelFacts | None) -> dict[str, Any]:
-    card = facts.card if facts else None
-    metadata = card.metadata if card else {}
-    sources = []
-    for key in ("license", "license_name", "license_link"):
-        if key in metadata and card is not None:
-            sources.append({"field": key, "file": card.file, "line": card.line_of(key)})
-    return {
-        "declared": string_list(metadata.get("license")),
-        "name": string_value(metadata.get("license_name")),
-        "link": string_value(metadata.get("license_link")),
-        "spdx": None,
-        "osi_approved": None,
-        "category": None,
-        "terms": None,
-        "detected_files": [d.path for d in facts.documents] if facts else [],
-        "sources": sources,
-    }
+def _license(profile: LicenseProfile | None) -> dict[str, Any]:
+    if profile is not None:
+        return profile.to_dict()
+    return {"declared": [], "name": None, "link": None, "spdx": None, "records": [], "resolved_from": "none",
+            "osi_approved": None, "category": None, "terms": None, "unknown_ids": [], "detected_files": [],
+            "prose": [], "sources": []}  # fmt: skip
 
 
 def _lineage(facts: ModelFacts | None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Checkers: one small, pure function per rule, registered by rule id.
 
-A checker takes ModelFacts and yields Hits; it does no I/O. Adding a rule = a YAML entry in rules/ plus a
-function decorated with ``@checker("RULE-ID")`` in a module of this package. The engine never changes.
+A checker takes an AuditContext (the facts and views derived from them) and yields Hits; it does no I/O.
+Adding a rule = a YAML entry in rules/ plus a function decorated with ``@checker("RULE-ID")`` in a module of
+this package. The engine never changes.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 
-from auditor.facts import ModelFacts
+from auditor.context import AuditContext
 from auditor.findings import Hit
 
-Checker = Callable[[ModelFacts], Iterable[Hit]]
+Checker = Callable[[AuditContext], Iterable[Hit]]
 _REGISTRY: dict[str, Checker] = {}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.checks import checker
+from auditor.context import AuditContext
 from auditor.facts import ModelFacts
 from auditor.findings import Evidence, Hit
 
@@ -17,12 +18,14 @@ def _notes(facts: ModelFacts, *kinds: str) -> Iterator[Hit]:
 
 
 @checker("HUB-ACCESS-DENIED")
-def hub_access_denied(facts: ModelFacts) -> Iterator[Hit]:
+def hub_access_denied(ctx: AuditContext) -> Iterator[Hit]:
+    facts = ctx.facts
     yield from _notes(facts, "gated")
 
 
 @checker("HUB-GATED")
-def hub_gated(facts: ModelFacts) -> Iterator[Hit]:
+def hub_gated(ctx: AuditContext) -> Iterator[Hit]:
+    facts = ctx.facts
     gated = facts.hub.gated if facts.hub else None
     if gated and not any(note.kind == "gated" for note in facts.access):
         mode = f" ({gated} approval)" if isinstance(gated, str) else ""
@@ -30,16 +33,19 @@ def hub_gated(facts: ModelFacts) -> Iterator[Hit]:
 
 
 @checker("HUB-DISABLED")
-def hub_disabled(facts: ModelFacts) -> Iterator[Hit]:
+def hub_disabled(ctx: AuditContext) -> Iterator[Hit]:
+    facts = ctx.facts
     if facts.hub is not None and facts.hub.disabled:
         yield Hit("the Hub has disabled this repository", (Evidence(url=facts.location),))
 
 
 @checker("SOURCE-INCOMPLETE")
-def source_incomplete(facts: ModelFacts) -> Iterator[Hit]:
+def source_incomplete(ctx: AuditContext) -> Iterator[Hit]:
+    facts = ctx.facts
     yield from _notes(facts, "download-failed", "partial")
 
 
 @checker("SOURCE-OFFLINE")
-def source_offline(facts: ModelFacts) -> Iterator[Hit]:
+def source_offline(ctx: AuditContext) -> Iterator[Hit]:
+    facts = ctx.facts
     yield from _notes(facts, "offline")

@@ -1,0 +1,330 @@
+"""Normalization: card license fields, LICENSE files and prose → one SPDX expression and the records behind it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import license_expression as spdx_expr
+
+from auditor.facts import ModelFacts
+from auditor.findings import Evidence
+from auditor.licenses.catalog import (
+    LicenseCatalog,
+    LicenseRecord,
+    LicenseTerms,
+    is_deprecated_spdx,
+    license_catalog,
+)
+from auditor.licenses.detect import TextMatch, detect_text
+from auditor.licenses.terms import combine_all, combine_any
+from auditor.sources.card import string_list, string_value
+
+ResolvedFrom = Literal["license", "license_name", "license_link", "file", "prose", "none"]
+_CC_URL = re.compile(r"creativecommons\.org/(?:licenses/([a-z-]+)/(\d\.\d)|publicdomain/zero/1\.0)")
+
+
+@dataclass(frozen=True, slots=True)
+class ProseMention:
+    """A license named in a sentence of the card body."""
+
+    license_id: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class LicenseProfile:
+    """What license governs the model, how it was found, and its combined terms."""
+
+    declared: tuple[str, ...]
+    name: str | None
+    link: str | None
+    expression: str | None
+    records: tuple[LicenseRecord, ...]
+    alternatives: tuple[tuple[LicenseRecord, ...], ...]  # OR of ANDs; one tuple when there is no choice
+    resolved_from: ResolvedFrom
+    terms: LicenseTerms
+    category: str
+    osi_approved: bool | None
+    unknown_ids: tuple[str, ...] = ()
+    deprecated_ids: tuple[tuple[str, str], ...] = ()
+    placeholders: tuple[str, ...] = ()
+    detected_files: tuple[TextMatch, ...] = ()
+    prose: tuple[ProseMention, ...] = ()
+    prose_unidentified: tuple[ProseMention, ...] = ()
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def known(self) -> bool:
+        """True when at least one concrete license (not other/unknown/a family only) was identified."""
+        return any(not r.is_placeholder for r in self.records)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "declared": list(self.declared),
+            "name": self.name,
+            "link": self.link,
+            "spdx": self.expression,
+            "records": [r.id for r in self.records],
+            "resolved_from": self.resolved_from,
+            "osi_approved": self.osi_approved,
+            "category": self.category,
+            "terms": self.terms.to_dict(),
+            "unknown_ids": list(self.unknown_ids),
+            "detected_files": [m.to_dict() for m in self.detected_files],
+            "prose": [
+                {"license": p.license_id or None, "line": p.line, "text": p.text}
+                for p in (*self.prose, *self.prose_unidentified)
+            ],
+            "sources": [e.to_dict() for e in self.evidence],
+        }
+
+
+@cache
+def _licensing() -> spdx_expr.Licensing:
+    """A license-expression parser that knows the knowledge base (ids and aliases) and the SPDX list."""
+    catalog = license_catalog()
+    symbols: dict[str, set[str]] = {}
+    for record in catalog:
+        aliases = {record.id, *(a for a in record.aliases if " " not in a)}
+        symbols.setdefault(record.spdx, set()).update(a for a in aliases if a.lower() != record.spdx.lower())
+    index = spdx_expr.get_license_index()
+    for entry in index:
+        key = entry.get("spdx_license_key")
+        if key and not key.startswith("LicenseRef-") and key not in symbols:
+            symbols[key] = set()
+    return spdx_expr.Licensing([spdx_expr.LicenseSymbol(k, aliases=tuple(sorted(v))) for k, v in symbols.items()])
+
+
+def parse_expression(text: str, catalog: LicenseCatalog) -> tuple[list[list[LicenseRecord]], list[str]] | None:
+    """An SPDX-style expression → alternatives (OR) of records that all apply (AND), plus unknown keys.
+
+    None when the text is not an expression at all. license-expression raises on malformed input (and its
+    validate() crashes on some): every failure means "not an expression".
+    """
+    if not re.search(r"\b(or|and|with)\b|[()]", text, re.IGNORECASE):
+        return None
+    try:
+        licensing = _licensing()
+        parsed = licensing.parse(text, validate=False, simple=False)
+        if parsed is None:
+            return None
+        unknown = [str(k) for k in licensing.unknown_license_keys(parsed)]
+        branches = parsed.args if isinstance(parsed, spdx_expr.OR) else (parsed,)
+        alternatives = []
+        for branch in branches:
+            keys = [str(s.key) for s in licensing.license_symbols(branch, unique=True)]
+            records = [r for r in (catalog.by_spdx(k) for k in keys) if r is not None]
+            if records:
+                alternatives.append(records)
+    except Exception:  # ExpressionError, ParseError and the odd TypeError from malformed input
+        return None
+    return alternatives, unknown
+
+
+def _url_key(url: str) -> str:
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path}".rstrip("/").removesuffix("/legalcode").lower()
+
+
+def record_for_link(link: str, catalog: LicenseCatalog) -> LicenseRecord | None:
+    """A license URL (canonical page, Creative Commons deed) → its record."""
+    match = _CC_URL.search(link.lower())
+    if match:
+        return catalog.get(f"cc-{match.group(1)}-{match.group(2)}" if match.group(1) else "cc0-1.0")
+    key = _url_key(link)
+    if not key:
+        return None
+    for record in catalog:
+        if key in {_url_key(url) for url in (record.url, *record.urls)}:
+            return record
+    return None
+
+
+@cache
+def _phrases() -> tuple[tuple[str, str], ...]:
+    """(normalized phrase, license id) for prose matching, longest first; single words need a version number."""
+    catalog = license_catalog()
+    phrases: dict[str, str] = {}
+    for record in catalog:
+        if record.is_placeholder or record.family:
+            continue
+        for text in (record.name, *record.aliases, record.spdx):
+            key = " ".join(re.findall(r"[a-z0-9.+]+", text.lower()))
+            if len(key) >= 5 and (" " in key or any(c.isdigit() for c in key)) and not key.startswith("licenseref"):
+                phrases.setdefault(key, record.id)
+    return tuple(sorted(phrases.items(), key=lambda p: -len(p[0])))
+
+
+_EXPLICIT = re.compile(r"^\W*licen[cs]e\s*:\s*(.+)$", re.IGNORECASE)
+_CLAUSE = re.compile(r"[.;]\s+|,\s*(?:while|whereas|but)\s+|\s+while\s+")
+_CODE_SCOPE = re.compile(r"\b(code|codes|codebase|source|repo|repository|scripts?|software)\b|代码|仓库", re.I)
+_MODEL_SCOPE = re.compile(r"\b(models?|weights?|checkpoints?|parameters)\b|模型|权重", re.I)
+_NOT_THE_LICENSE = re.compile(r"(modified version of|based on|derived from|variant of|inspired by)( the)?( \S+){0,2} $")
+_CLAIM = re.compile(r"\b(licensed under|released under|governed by|comply with|subject to|under the|follow)\b", re.I)
+_NO_VALUE = re.compile(r"^\W*(other|unknown|none|n/?a|tbd|more information needed|see below|see above)\W*$", re.I)
+_URL = re.compile(r"https?://\S+")
+
+
+def _phrase_in(text: str) -> str | None:
+    """The license a text names, unless it only names the license another one is based on."""
+    words = " " + " ".join(re.findall(r"[a-z0-9.+]+", text.lower())) + " "
+    for phrase, license_id in _phrases():
+        position = words.find(f" {phrase} ")
+        if position >= 0:
+            return None if _NOT_THE_LICENSE.search(words[: position + 1]) else license_id
+    return None
+
+
+def _link_in(text: str) -> str | None:
+    for url in _URL.findall(text):
+        record = record_for_link(url.rstrip(".,;:)"), license_catalog())
+        if record is not None:
+            return record.id
+    return None
+
+
+def prose_mentions(facts: ModelFacts) -> tuple[list[ProseMention], list[ProseMention]]:
+    """Licenses named in the card's license statements, and license claims that name nothing known.
+
+    An explicit "License: X" line wins. Clauses about code ("the code is Apache-2.0") or about a license the
+    model's is only based on ("a modified version of the Apache 2.0 license") do not name the model's license.
+    """
+    card = facts.card
+    statements = card.license_statements if card else ()
+    found: list[ProseMention] = []
+    unidentified: list[ProseMention] = []
+    for statement in statements:
+        explicit = _EXPLICIT.match(statement.text)
+        if explicit and not _NO_VALUE.match(explicit.group(1)):
+            value = explicit.group(1).strip()
+            record = license_catalog().get(value)
+            license_id = record.id if record is not None and not record.is_placeholder else None
+            license_id = license_id or _phrase_in(value) or _link_in(value)
+            mention = ProseMention(license_id or "", statement.line, statement.text)
+            return ([mention], []) if license_id else ([], [mention])
+    for statement in statements:
+        for clause in _CLAUSE.split(statement.text):
+            license_id = _phrase_in(clause) or _link_in(clause)
+            if license_id is None:
+                if _CLAIM.search(clause) and re.search(r"licen[cs]e", clause, re.I):
+                    unidentified.append(ProseMention("", statement.line, statement.text))
+                continue
+            code_only = _CODE_SCOPE.search(clause) and not _MODEL_SCOPE.search(clause)
+            if not code_only:
+                found.append(ProseMention(license_id, statement.line, statement.text))
+    return found, unidentified
+
+
+def _is_license_file(path: str) -> bool:
+    lowered = path.lower()
+    return "licen" in lowered or "copying" in lowered
+
+
+def resolve_license(facts: ModelFacts, catalog: LicenseCatalog | None = None) -> LicenseProfile:
+    """Work out the license of a model from every place it can be stated, and its combined terms."""
+    catalog = catalog or license_catalog()
+    card = facts.card
+    metadata = card.metadata if card else {}
+    declared = tuple(string_list(metadata.get("license")))
+    name = string_value(metadata.get("license_name"))
+    link = string_value(metadata.get("license_link"))
+    card_file = card.file if card else "README.md"
+    evidence: list[Evidence] = []
+    alternatives: list[list[LicenseRecord]] = [[]]
+    unknown: list[str] = []
+    deprecated: list[tuple[str, str]] = []
+    placeholders: list[str] = []
+
+    for value in declared:
+        record = catalog.get(value)
+        line = card.line_of("license") if card else None
+        if record is not None:
+            if is_deprecated_spdx(value):
+                deprecated.append((value, record.id))
+            if record.is_placeholder:
+                placeholders.append(record.id)
+                continue
+            alternatives = [[*alt, record] for alt in alternatives]
+            evidence.append(Evidence(field="license", file=card_file, line=line, excerpt=value))
+            continue
+        parsed = parse_expression(value, catalog)
+        if parsed is not None and parsed[0]:
+            options, missing = parsed
+            alternatives = [[*alt, *option] for alt in alternatives for option in options]
+            unknown.extend(missing)
+            evidence.append(Evidence(field="license", file=card_file, line=line, excerpt=value))
+        else:
+            unknown.append(value)
+
+    matches = tuple(detect_text(doc.path, doc.text, catalog) for doc in facts.documents)
+    mentions, unidentified = prose_mentions(facts)
+    resolved_from: ResolvedFrom = "license" if alternatives != [[]] else "none"
+    if resolved_from == "none":
+        fallback, resolved_from, where = _fallback(name, link, matches, tuple(mentions), catalog)
+        if fallback is not None:
+            alternatives = [[fallback]]
+            evidence.append(_fallback_evidence(resolved_from, where, card_file, card))
+    records = tuple(dict.fromkeys(r for alt in alternatives for r in alt))
+    if not records:
+        placeholder = catalog.get(placeholders[0] if placeholders else "unknown")
+        assert placeholder is not None
+        alternatives = [[placeholder]]
+    terms, category, osi = combine_any([combine_all(alt) for alt in alternatives])
+    expression = _render(alternatives) if records else None
+    return LicenseProfile(
+        declared=declared, name=name, link=link, expression=expression, records=records,
+        alternatives=tuple(tuple(a) for a in alternatives), resolved_from=resolved_from, terms=terms,
+        category=category, osi_approved=osi, unknown_ids=tuple(dict.fromkeys(unknown)),
+        deprecated_ids=tuple(deprecated), placeholders=tuple(placeholders), detected_files=matches,
+        prose=tuple(mentions), prose_unidentified=tuple(unidentified), evidence=tuple(evidence),
+    )  # fmt: skip
+
+
+def _fallback(
+    name: str | None,
+    link: str | None,
+    matches: tuple[TextMatch, ...],
+    mentions: tuple[ProseMention, ...],
+    catalog: LicenseCatalog,
+) -> tuple[LicenseRecord | None, ResolvedFrom, str | int | None]:
+    """For ``other``/``unknown`` or no license: license_name, then license_link, a LICENSE text, then prose."""
+    if name:
+        record = catalog.get(name)
+        if record is not None and not record.is_placeholder:
+            return record, "license_name", name
+    if link:
+        record = record_for_link(link, catalog)
+        if record is not None:
+            return record, "license_link", link
+    for match in matches:
+        if _is_license_file(match.path) and match.license_id and match.confidence in ("high", "medium"):
+            return catalog.get(match.license_id), "file", match.path
+    if mentions:
+        return catalog.get(mentions[0].license_id), "prose", mentions[0].line
+    return None, "none", None
+
+
+def _fallback_evidence(how: ResolvedFrom, where: str | int | None, card_file: str, card: Any) -> Evidence:
+    if how == "file":
+        return Evidence(file=str(where))
+    if how == "prose":
+        return Evidence(file=card_file, line=int(where) if isinstance(where, int) else None)
+    if how == "license_link":
+        return Evidence(field="license_link", file=card_file, line=card.line_of("license_link") if card else None,
+                        url=str(where))  # fmt: skip
+    return Evidence(field="license_name", file=card_file, line=card.line_of("license_name") if card else None,
+                    excerpt=str(where))  # fmt: skip
+
+
+def _render(alternatives: list[list[LicenseRecord]]) -> str:
+    parts = []
+    for option in alternatives:
+        ids = list(dict.fromkeys(r.spdx for r in option))
+        parts.append(" AND ".join(ids) if len(alternatives) == 1 or len(ids) == 1 else f"({' AND '.join(ids)})")
+    return " OR ".join(parts)
