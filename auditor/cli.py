@@ -122,3 +122,37 @@ def schema_command() -> None:
     from auditor.result import schema
 
     click.echo(json.dumps(schema(), indent=2))
+
+
+@cli.command("licenses")
+@click.argument("query", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def licenses_command(query: str | None, fmt: str) -> None:
+    """List the license knowledge base, or explain one license.
+
+    QUERY is a Hub id (llama3), an SPDX id (Apache-2.0), an alias (llama-2-community-license) or an
+    expression (apache-2.0 OR mit).
+    """
+    import json
+
+    from auditor.licenses.catalog import license_catalog
+    from auditor.licenses.explain import UnknownLicenseError, explain
+    from auditor.render.templates import environment
+
+    if query is None:
+        records = sorted(license_catalog(), key=lambda r: r.id)
+        if fmt == "json":
+            click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        else:
+            click.echo(environment().get_template("licenses.txt.j2").render(records=records), nl=False)
+        return
+    try:
+        explanation = explain(query)
+    except UnknownLicenseError as error:
+        click.echo(f"auditor: {error}", err=True)
+        sys.exit(EXIT_INPUT)
+    if fmt == "json":
+        click.echo(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        template = environment().get_template("license.txt.j2")
+        click.echo(template.render(explanation=explanation.to_dict(), records=explanation.records), nl=False)

@@ -16,7 +16,7 @@ from tests.conftest import CARDS, REPO_ROOT
 from tests.fakehub import FakeHub, Fault
 
 PYTHIA_CARD = str(CARDS / "EleutherAI__pythia-6.9b" / "README.md")
-NO_LICENSE_CARD = str(CARDS / "KoboldAI__GPT-J-6B-Skein" / "README.md")
+NO_LICENSE_CARD = str(CARDS / "KoboldAI__fairseq-dense-13B" / "README.md")
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -54,7 +54,8 @@ def test_local_snapshot_folder(tmp_path: Path) -> None:
     payload = json.loads(out)
     assert code == 0 and payload["model"]["source"] == "local"
     assert [f["path"] for f in payload["model"]["files"]] == ["LICENSE", "README.md", "config.json"]
-    assert payload["license"]["detected_files"] == ["LICENSE"]
+    (detected,) = payload["license"]["detected_files"]
+    assert (detected["path"], detected["license"], detected["method"]) == ("LICENSE", "apache-2.0", "title")
 
 
 def test_hub_target_with_revision(hub: FakeHub) -> None:

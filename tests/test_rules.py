@@ -36,7 +36,7 @@ def test_catalog_rejects_malformed_packs(tmp_path: Path) -> None:
 
 
 def test_crashing_checker_becomes_a_finding_and_the_rest_runs() -> None:
-    facts = read_card_file(CARDS / "KoboldAI__GPT-J-6B-Skein" / "README.md", "x")
+    facts = read_card_file(CARDS / "KoboldAI__fairseq-dense-13B" / "README.md", "x")
 
     def boom(_facts):  # type: ignore[no-untyped-def]
         raise KeyError("oops")
@@ -50,7 +50,7 @@ def test_crashing_checker_becomes_a_finding_and_the_rest_runs() -> None:
 
 
 def test_severity_override_and_disable() -> None:
-    facts = read_card_file(CARDS / "KoboldAI__GPT-J-6B-Skein" / "README.md", "x")
+    facts = read_card_file(CARDS / "KoboldAI__fairseq-dense-13B" / "README.md", "x")
     assert [
         f.severity for f in run_checks(facts, severity_overrides={"LIC-MISSING": "info"}) if f.rule == "LIC-MISSING"
     ] == ["info"]

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Literal
 
 from auditor.licenses.catalog import LicenseCatalog, LicenseRecord, license_catalog, lookup_key, texts_dir
+from auditor.licenses.names import phrase_in
 
 Confidence = Literal["high", "medium", "low"]
 _SPDX_MARKUP = re.compile(r"<<[^>]*>>")
@@ -123,10 +124,12 @@ def detect_text(path: str, text: str, catalog: LicenseCatalog | None = None) -> 
 
 def title_match(text: str, catalog: LicenseCatalog) -> LicenseRecord | None:
     """A license named in the first lines of a text (a short LICENSE that only names its license)."""
-    for line in text.strip().splitlines()[:5]:
+    lines = [line for line in text.strip().splitlines()[:8] if line.strip()][:3]
+    for line in lines:
         cleaned = lookup_key(re.sub(r"[#*_`>]", " ", line))
         if 3 <= len(cleaned) <= 120:
             record = catalog.get(cleaned)
             if record is not None and not record.is_placeholder:
                 return record
-    return None
+    license_id = phrase_in(" ".join(lines))
+    return catalog.get(license_id) if license_id else None

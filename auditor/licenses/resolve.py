@@ -20,6 +20,7 @@ from auditor.licenses.catalog import (
     license_catalog,
 )
 from auditor.licenses.detect import TextMatch, detect_text
+from auditor.licenses.names import phrase_in
 from auditor.licenses.terms import combine_all, combine_any
 from auditor.sources.card import string_list, string_value
 
@@ -146,39 +147,13 @@ def record_for_link(link: str, catalog: LicenseCatalog) -> LicenseRecord | None:
     return None
 
 
-@cache
-def _phrases() -> tuple[tuple[str, str], ...]:
-    """(normalized phrase, license id) for prose matching, longest first; single words need a version number."""
-    catalog = license_catalog()
-    phrases: dict[str, str] = {}
-    for record in catalog:
-        if record.is_placeholder or record.family:
-            continue
-        for text in (record.name, *record.aliases, record.spdx):
-            key = " ".join(re.findall(r"[a-z0-9.+]+", text.lower()))
-            if len(key) >= 5 and (" " in key or any(c.isdigit() for c in key)) and not key.startswith("licenseref"):
-                phrases.setdefault(key, record.id)
-    return tuple(sorted(phrases.items(), key=lambda p: -len(p[0])))
-
-
 _EXPLICIT = re.compile(r"^\W*licen[cs]e\s*:\s*(.+)$", re.IGNORECASE)
-_CLAUSE = re.compile(r"[.;]\s+|,\s*(?:while|whereas|but)\s+|\s+while\s+")
+_CLAUSE = re.compile(r"[.;]\s+|[，。；]|,\s*(?:while|whereas|but)\s+|\s+while\s+")
 _CODE_SCOPE = re.compile(r"\b(code|codes|codebase|source|repo|repository|scripts?|software)\b|代码|仓库", re.I)
 _MODEL_SCOPE = re.compile(r"\b(models?|weights?|checkpoints?|parameters)\b|模型|权重", re.I)
-_NOT_THE_LICENSE = re.compile(r"(modified version of|based on|derived from|variant of|inspired by)( the)?( \S+){0,2} $")
 _CLAIM = re.compile(r"\b(licensed under|released under|governed by|comply with|subject to|under the|follow)\b", re.I)
 _NO_VALUE = re.compile(r"^\W*(other|unknown|none|n/?a|tbd|more information needed|see below|see above)\W*$", re.I)
 _URL = re.compile(r"https?://\S+")
-
-
-def _phrase_in(text: str) -> str | None:
-    """The license a text names, unless it only names the license another one is based on."""
-    words = " " + " ".join(re.findall(r"[a-z0-9.+]+", text.lower())) + " "
-    for phrase, license_id in _phrases():
-        position = words.find(f" {phrase} ")
-        if position >= 0:
-            return None if _NOT_THE_LICENSE.search(words[: position + 1]) else license_id
-    return None
 
 
 def _link_in(text: str) -> str | None:
@@ -205,12 +180,12 @@ def prose_mentions(facts: ModelFacts) -> tuple[list[ProseMention], list[ProseMen
             value = explicit.group(1).strip()
             record = license_catalog().get(value)
             license_id = record.id if record is not None and not record.is_placeholder else None
-            license_id = license_id or _phrase_in(value) or _link_in(value)
+            license_id = license_id or phrase_in(value) or _link_in(value)
             mention = ProseMention(license_id or "", statement.line, statement.text)
             return ([mention], []) if license_id else ([], [mention])
     for statement in statements:
         for clause in _CLAUSE.split(statement.text):
-            license_id = _phrase_in(clause) or _link_in(clause)
+            license_id = phrase_in(clause) or _link_in(clause)
             if license_id is None:
                 if _CLAIM.search(clause) and re.search(r"licen[cs]e", clause, re.I):
                     unidentified.append(ProseMention("", statement.line, statement.text))

@@ -91,7 +91,9 @@ class HubSource:
             ) from error
         except OfflineModeIsEnabled:
             return self._from_cache(repo_id, revision, target, "HF_HUB_OFFLINE is set")
-        except (HfHubHTTPError, *_TRANSIENT_ERRORS) as error:
+        except _TRANSIENT_ERRORS as error:
+            raise HubUnavailableError(f"{repo_id}: cannot reach the Hub at {self.endpoint}: {_short(error)}") from error
+        except HfHubHTTPError as error:
             raise HubUnavailableError(f"{repo_id}: the Hub at {self.endpoint} failed: {_short(error)}") from error
 
         # Files are fetched by the revision the user named, so the cache records that ref (for later --offline

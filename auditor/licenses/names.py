@@ -1,0 +1,35 @@
+"""License names in free text: the phrases (names, aliases, SPDX ids) that identify a license in prose or a title."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from auditor.licenses.catalog import license_catalog
+
+_NOT_THE_LICENSE = re.compile(r"(modified version of|based on|derived from|variant of|inspired by)( the)?( \S+){0,2} $")
+
+
+@cache
+def _phrases() -> tuple[tuple[str, str], ...]:
+    """(normalized phrase, license id) for prose matching, longest first; single words need a version number."""
+    catalog = license_catalog()
+    phrases: dict[str, str] = {}
+    for record in catalog:
+        if record.is_placeholder or record.family:
+            continue
+        for text in (record.name, *record.aliases, record.spdx):
+            key = " ".join(re.findall(r"[a-z0-9.+]+", text.lower()))
+            if len(key) >= 5 and (" " in key or any(c.isdigit() for c in key)) and not key.startswith("licenseref"):
+                phrases.setdefault(key, record.id)
+    return tuple(sorted(phrases.items(), key=lambda p: -len(p[0])))
+
+
+def phrase_in(text: str) -> str | None:
+    """The license a text names, unless it only names the license another one is based on."""
+    words = " " + " ".join(re.findall(r"[a-z0-9.+]+", text.lower())) + " "
+    for phrase, license_id in _phrases():
+        position = words.find(f" {phrase} ")
+        if position >= 0:
+            return None if _NOT_THE_LICENSE.search(words[: position + 1]) else license_id
+    return None
