@@ -10,6 +10,14 @@ from auditor.licenses.catalog import license_catalog
 _NOT_THE_LICENSE = re.compile(r"(modified version of|based on|derived from|variant of|inspired by)( the)?( \S+){0,2} $")
 
 
+_TOKEN = re.compile(r"[a-z0-9+]+(?:\.[a-z0-9+]+)*")
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words; a dot stays only inside a token (2.0), not at a sentence end."""
+    return _TOKEN.findall(text.lower())
+
+
 @cache
 def _phrases() -> tuple[tuple[str, str], ...]:
     """(normalized phrase, license id) for prose matching, longest first; single words need a version number."""
@@ -19,7 +27,7 @@ def _phrases() -> tuple[tuple[str, str], ...]:
         if record.is_placeholder or record.family:
             continue
         for text in (record.name, *record.aliases, record.spdx):
-            key = " ".join(re.findall(r"[a-z0-9.+]+", text.lower()))
+            key = " ".join(_words(text))
             if len(key) >= 5 and (" " in key or any(c.isdigit() for c in key)) and not key.startswith("licenseref"):
                 phrases.setdefault(key, record.id)
     return tuple(sorted(phrases.items(), key=lambda p: -len(p[0])))
@@ -27,7 +35,7 @@ def _phrases() -> tuple[tuple[str, str], ...]:
 
 def phrase_in(text: str) -> str | None:
     """The license a text names, unless it only names the license another one is based on."""
-    words = " " + " ".join(re.findall(r"[a-z0-9.+]+", text.lower())) + " "
+    words = " " + " ".join(_words(text)) + " "
     for phrase, license_id in _phrases():
         position = words.find(f" {phrase} ")
         if position >= 0:
