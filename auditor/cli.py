@@ -156,3 +156,43 @@ def licenses_command(query: str | None, fmt: str) -> None:
     else:
         template = environment().get_template("license.txt.j2")
         click.echo(template.render(explanation=explanation.to_dict(), records=explanation.records), nl=False)
+
+
+@cli.command("mof")
+@click.argument("records", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def mof_command(records: tuple[Path, ...], fmt: str) -> None:
+    """Classify Model Openness Tool records (MOF 1.0): class 0-3 and progress per class.
+
+    RECORD is an MOT model file (YAML or JSON with a `release` section). Computed as the MOT computes it.
+    """
+    import json
+
+    import yaml
+
+    from auditor.openness.mof import classify_record
+
+    results: list[dict[str, object]] = []
+    failed = False
+    for path in records:
+        try:
+            record = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(record, dict) or not isinstance(record.get("release"), dict):
+                raise ValueError("no 'release' section: not an MOT record")
+        except (OSError, yaml.YAMLError, ValueError) as error:
+            click.echo(f"auditor: {path}: {error}".splitlines()[0], err=True)
+            failed = True
+            continue
+        outcome = classify_record(record).to_dict()
+        results.append({"file": str(path), "name": record["release"].get("name"), **outcome})
+    if fmt == "json":
+        click.echo(json.dumps(results[0] if len(results) == 1 and len(records) == 1 else results, indent=2))
+    else:
+        labels = {0: "unclassified", 1: "Class I (open science)", 2: "Class II (open tooling)",
+                  3: "Class III (open model)"}  # fmt: skip
+        for item in results:
+            progress = item["progress"]
+            assert isinstance(progress, dict)
+            shown = ", ".join(f"{k}: {progress[k]:.0f}%" for k in ("3", "2", "1"))
+            click.echo(f"{item['name']}: {labels[int(item['class'])]}  [{shown}]  ({item['file']})")  # type: ignore[call-overload]
+    sys.exit(EXIT_INPUT if failed else EXIT_PASS)
