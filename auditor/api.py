@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor.context import AuditContext
 from auditor.engine import run_checks
@@ -21,11 +21,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def assess(facts: ModelFacts, *, fail_on: Severity = "error") -> AuditResult:
-    """Run every rule over already gathered facts."""
-    ctx = AuditContext(facts)
+def assess(
+    facts: ModelFacts, *, fail_on: Severity = "error", mot_record: Mapping[str, Any] | None = None
+) -> AuditResult:
+    """Run every rule over already gathered facts (and, if given, compare with an MOT self-declaration)."""
+    ctx = AuditContext(facts, mot_record=mot_record)
     findings = run_checks(ctx)
-    return AuditResult(facts.target, facts, tuple(findings), decide(findings, fail_on), license=ctx.license)
+    return AuditResult(facts.target, facts, tuple(findings), decide(findings, fail_on), license=ctx.license,
+                       openness=ctx.openness)  # fmt: skip
 
 
 def audit(
@@ -35,6 +38,7 @@ def audit(
     offline: bool = False,
     fail_on: Severity = "error",
     hub: HubSource | None = None,
+    mot_record: Mapping[str, Any] | None = None,
 ) -> AuditResult:
     """Audit one target: ``org/name[@rev]``, a snapshot folder, or a README.md path.
 
@@ -45,7 +49,7 @@ def audit(
         from auditor.sources.hub import HubSource
 
         hub = HubSource(offline=offline)
-    return assess(gather(parsed, hub), fail_on=fail_on)
+    return assess(gather(parsed, hub), fail_on=fail_on, mot_record=mot_record)
 
 
 def audit_many(
@@ -56,6 +60,7 @@ def audit_many(
     fail_on: Severity = "error",
     hub: HubSource | None = None,
     workers: int = 4,
+    mot_record: Mapping[str, Any] | None = None,
 ) -> Iterator[AuditResult]:
     """Audit several targets with bounded concurrency, yielding results in input order.
 
@@ -69,7 +74,7 @@ def audit_many(
 
     def one(target: str) -> AuditResult:
         try:
-            return audit(target, revision=revision, offline=offline, fail_on=fail_on, hub=hub)
+            return audit(target, revision=revision, offline=offline, fail_on=fail_on, hub=hub, mot_record=mot_record)
         except AuditorError as error:
             return error_result(target, error.kind, str(error), fail_on)
         except Exception as error:  # a bug must not lose the rest of the batch

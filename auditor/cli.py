@@ -68,6 +68,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     help="Exit 1 when a finding is at least this severe.",
 )
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets audited at once.")
+@click.option(
+    "--mot-record",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A Model Openness Tool record of the model: show where it and the evidence disagree.",
+)
 def audit(
     targets: tuple[str, ...],
     fmt: str | None,
@@ -76,6 +82,7 @@ def audit(
     offline: bool,
     fail_on: str,
     workers: int,
+    mot_record: Path | None,
 ) -> None:
     """Audit models: TARGET is org/name[@revision], a snapshot folder, or a README.md path.
 
@@ -85,6 +92,7 @@ def audit(
     from auditor.render import RENDERERS
 
     fmt = fmt or ("text" if output is None and sys.stdout.isatty() else "json")
+    record = _read_mot_record(mot_record) if mot_record is not None else None
     results = []
     sink: IO[str] = sys.stdout
     stream_lines = fmt == "jsonl" and output is None
@@ -94,6 +102,7 @@ def audit(
         offline=offline,
         fail_on=fail_on,  # type: ignore[arg-type]
         workers=workers,
+        mot_record=record,
     ):
         if result.error is not None:
             click.echo(f"auditor: {result.error.message}", err=True)
@@ -112,6 +121,18 @@ def audit(
                 raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
             click.echo(f"auditor: wrote {output}", err=True)
     sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
+
+
+def _read_mot_record(path: Path) -> dict[str, object]:
+    import yaml
+
+    try:
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise click.BadParameter(f"{path}: {str(error).splitlines()[0]}", param_hint="--mot-record") from error
+    if not isinstance(record, dict) or not isinstance(record.get("release"), dict):
+        raise click.BadParameter(f"{path}: no 'release' section: not an MOT record", param_hint="--mot-record")
+    return record
 
 
 @cli.command("schema")

@@ -39,6 +39,8 @@ class Link:
     kind: LinkKind
     text: str
     line: int
+    context: str = ""  # "<its line> | <the next line>" as plain text: what the link is said to be
+    section: str | None = None  # the heading it stands under
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,9 @@ class CardFacts:
     links: tuple[Link, ...]
     license_statements: tuple[LicenseStatement, ...]
     problems: tuple[CardProblem, ...]
+    claims: tuple[LicenseStatement, ...] = ()  # sentences saying code, data or logs are (to be) released
+    revisions: tuple[str, ...] = ()  # revisions named in code snippets (revision="step3000"): checkpoints
+    usage_line: int | None = None  # first code snippet that loads the model (from_pretrained, pipeline …)
 
     def line_of(self, key: str) -> int | None:
         """The card-file line of a top-level metadata key, if it is present."""

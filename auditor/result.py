@@ -12,10 +12,13 @@ from auditor import __version__
 from auditor.facts import ModelFacts
 from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
 from auditor.licenses.resolve import LicenseProfile
+from auditor.openness.assess import Openness
 from auditor.sources.card import string_list, string_value
 
 SCHEMA_VERSION = "1"
 VerdictStatus = Literal["pass", "fail", "error"]
+_NO_OPENNESS: dict[str, Any] = {"criteria": {}, "mof_class": None, "mof_progress": None, "mof_components": {},
+                                "mof_missing_for_next_class": None, "osaid": None, "mot_comparison": []}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class AuditResult:
     verdict: Verdict
     error: AuditError | None = None
     license: LicenseProfile | None = None
+    openness: Openness | None = None
     smoke: dict[str, Any] | None = None
     generated_at: str = field(default_factory=lambda: _now())
 
@@ -60,7 +64,7 @@ class AuditResult:
             "model": _model(facts, self.target),
             "card": _card(facts),
             "license": _license(self.license),
-            "openness": {"criteria": {}, "mof_class": None, "mof_progress": None, "osaid": None},
+            "openness": self.openness.to_dict() if self.openness is not None else _NO_OPENNESS,
             "lineage": _lineage(facts),
             "findings": [f.to_dict() for f in self.findings],
             "verdict": {

@@ -78,7 +78,5 @@ def test_mof_cli_text_and_json() -> None:
     assert set(payload) >= {"class", "progress", "missing", "unlicensed", "invalid", "conditional", "components"}
     text = runner.invoke(cli, ["mof", amber, str(MOT / "models" / "Aquila-7B.yml")])
     assert text.exit_code == 0 and len(text.stdout.strip().splitlines()) == 2
-    bad = runner.invoke(
-        cli, ["mof", amber, str(MOT / "README.md") if (MOT / "README.md").exists() else str(MOT / "SOURCES.md")]
-    )
+    bad = runner.invoke(cli, ["mof", amber, str(MOT / "SOURCES.md")])
     assert bad.exit_code == 2 and "auditor:" in bad.stderr

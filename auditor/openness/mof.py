@@ -39,10 +39,15 @@ class MofData:
         return license_id in self.open_licenses or any(p.match(license_id) for p in self.open_patterns)
 
     def required(self, mof_class: int) -> list[Component]:
-        return [c for c in self.components if c.mof_class == mof_class and c.required]
+        return _required(self.components, mof_class)
 
     def by_name(self, name: str) -> Component | None:
         return next((c for c in self.components if c.name.lower() == name.strip().lower()), None)
+
+
+@cache
+def _required(components: tuple[Component, ...], mof_class: int) -> list[Component]:
+    return [c for c in components if c.mof_class == mof_class and c.required]
 
 
 @cache

@@ -65,12 +65,28 @@ _HF_NON_MODEL = {
 }
 
 
+_REVISION = re.compile(r"""\brevision\s*=\s*["']([\w.\-/]{1,80})["']""")
+_USAGE = re.compile(r"\.from_pretrained\(|\bpipeline\(|SentenceTransformer\(|\bLlama\(model_path|llama-cli|ollama run")
+MAX_REVISIONS = 50
+MAX_CLAIMS = 50
+_CLAIM_HINTS = ("releas", "availab", "publish", "open", "coming soon")
+_LICENSE_HINTS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved")
+_CLAIM = re.compile(
+    r"\b(code|scripts?|logs?|checkpoints?|datasets?|data|weights)\b.{0,60}\b(releas\w*|available|coming soon|"
+    r"open[- ]sourc\w*|publish\w*)|\b(releas\w*|publish\w*|open[- ]sourc\w*)\b.{0,60}\b(code|logs?|data)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class BodyFacts:
     sections: list[Section] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     statements: list[LicenseStatement] = field(default_factory=list)
     problems: list[CardProblem] = field(default_factory=list)
+    revisions: list[str] = field(default_factory=list)
+    usage_line: int | None = None
+    claims: list[LicenseStatement] = field(default_factory=list)
 
 
 def _host_is(host: str, names: tuple[str, ...]) -> bool:
@@ -134,9 +150,19 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
                     facts.sections.append(Section(current[0], current[1], current[2], line_no - 1))
                 current = (_clean(heading.group(2)), len(heading.group(1)), line_no)
                 continue
+        if in_fence and ("=" in line or "(" in line):
+            _collect_code_signals(line, line_no, facts)
         if not links_full and ("http" in line or "HTTP" in line):
-            links_full = _collect_links(line, line_no, facts.links, seen_urls)
-        if not statements_full and not in_fence and _LICENSE_WORDS.search(line):
+            following = lines[line_no - line_offset] if line_no - line_offset < len(lines) else ""
+            section = current[0] if current else None
+            links_full = _collect_links(line, line_no, facts.links, seen_urls, section, following)
+        low = line.lower()
+        claim_hint = not in_fence and any(w in low for w in _CLAIM_HINTS)
+        if claim_hint and len(facts.claims) < MAX_CLAIMS and _CLAIM.search(line):
+            section = current[0] if current else None
+            facts.claims.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
+        license_hint = not in_fence and any(w in low for w in _LICENSE_HINTS)
+        if license_hint and not statements_full and _LICENSE_WORDS.search(line):
             text = _clean(line)
             if text:
                 section = current[0] if current else None
@@ -153,14 +179,27 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
     return facts
 
 
-def _collect_links(line: str, line_no: int, links: list[Link], seen: set[str]) -> bool:
+def _collect_code_signals(line: str, line_no: int, facts: BodyFacts) -> None:
+    if facts.usage_line is None and _USAGE.search(line):
+        facts.usage_line = line_no
+    if len(facts.revisions) < MAX_REVISIONS:
+        for revision in _REVISION.findall(line):
+            if revision not in facts.revisions and revision != "main":
+                facts.revisions.append(revision)
+
+
+def _collect_links(
+    line: str, line_no: int, links: list[Link], seen: set[str], section: str | None, following: str
+) -> bool:
     texts = {m.group(2).rstrip(_TRAILING): m.group(1) for m in _MD_LINK.finditer(line)}
+    context = ""
     for match in _URL.finditer(line):
         url = match.group(0).rstrip(_TRAILING)
         if url in seen:
             continue
         seen.add(url)
-        links.append(Link(url, classify_url(url), _clean(texts.get(url, ""))[:200], line_no))
+        context = context or f"{_clean(line)[:200]} | {_clean(following)[:100]}"
+        links.append(Link(url, classify_url(url), _clean(texts.get(url, ""))[:200], line_no, context, section))
         if len(links) >= MAX_LINKS:
             return True
     return False

@@ -91,6 +91,9 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         links=tuple(body_facts.links),
         license_statements=tuple(body_facts.statements),
         problems=tuple(problems),
+        revisions=tuple(body_facts.revisions),
+        claims=tuple(body_facts.claims),
+        usage_line=body_facts.usage_line,
     )
 
 
