@@ -103,6 +103,18 @@ class AccessNote:
 
 
 @dataclass(frozen=True, slots=True)
+class DatasetFacts:
+    """A dataset the model names, as its Hub dataset card declares it (``found`` False when it could not be read)."""
+
+    id: str
+    found: bool
+    license: tuple[str, ...] = ()
+    license_name: str | None = None
+    gated: str | bool | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class HubMeta:
     """Repository facts only the Hub knows."""
 
@@ -134,6 +146,7 @@ class ModelFacts:
     documents: tuple[Document, ...] = ()
     hub: HubMeta | None = None
     access: tuple[AccessNote, ...] = field(default_factory=tuple)
+    datasets: tuple[DatasetFacts, ...] = ()  # the datasets' own cards, where the source could read them
 
     def file_paths(self) -> tuple[str, ...]:
         """Paths of the known repository files (empty when unknown)."""

@@ -24,7 +24,8 @@ LICENSES = SHARED / "licenses"
 
 _HF_HOME = Path(tempfile.mkdtemp(prefix="auditor-test-hf-"))
 HUB = FakeHub()
-for _repo in repos_from_cards(CARDS):
+REAL_CARD_REPOS = repos_from_cards(CARDS)
+for _repo in REAL_CARD_REPOS:
     HUB.add(_repo)
 _llama3 = HUB.repos[("model", "meta-llama/Meta-Llama-3-8B")]
 _llama3.files["LICENSE"] = (LICENSES / "llama3.txt").read_bytes()
@@ -33,6 +34,45 @@ _pythia = HUB.repos[("model", "EleutherAI/pythia-6.9b")]
 _pythia.files["model.safetensors"] = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
 _pythia.lfs.add("model.safetensors")
 _pythia.branches["v1.0"] = "0123456789abcdef0123456789abcdef01234567"
+# A synthetic fully open model (OLMo-like): every MOF component published, with licensed datasets on the Hub.
+OPEN_MODEL_CARD = """---
+license: apache-2.0
+library_name: transformers
+datasets:
+- acme-open/pretraining-mix
+model-index:
+- name: open-7b
+  results:
+  - task: {type: text-generation}
+    dataset: {type: acme-open/eval-suite, name: Eval Suite}
+    metrics: [{type: accuracy, value: 0.5}]
+---
+# Open-7B
+
+- **License:** Apache 2.0
+- [Training code](https://github.com/acme-open/open-train)
+- [Data preprocessing](https://github.com/acme-open/data-prep)
+- [Evaluation code](https://github.com/acme-open/open-eval)
+- [Training logs](https://wandb.ai/acme-open/open-7b)
+- [Paper](https://arxiv.org/abs/2402.00001)
+
+## Usage
+```python
+model = AutoModelForCausalLM.from_pretrained("acme-open/open-7b", revision="step1000")
+```
+
+## Evaluation
+See the model-index results.
+"""
+HUB.add(FakeRepo("acme-open/open-7b", {"README.md": OPEN_MODEL_CARD.encode(), "config.json": b'{"architectures": []}',
+                                       "model.safetensors": b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "},
+                 lfs={"model.safetensors"}))  # fmt: skip
+HUB.add(
+    FakeRepo("acme-open/pretraining-mix", {"README.md": b"---\nlicense: odc-by\n---\n# Mix\n"}, repo_type="dataset")
+)
+HUB.add(
+    FakeRepo("acme-open/eval-suite", {"README.md": b"---\nlicense: apache-2.0\n---\n# Eval\n"}, repo_type="dataset")
+)
 HUB.add(FakeRepo("acme/no-card", {"config.json": b"{}", "LICENSE": b"MIT License\n\nCopyright (c) acme\n"}))
 HUB.add(FakeRepo("acme/disabled", {"README.md": b"---\nlicense: mit\n---\n"}, disabled=True))
 HUB.add(FakeRepo("acme/private", {"README.md": b"---\nlicense: mit\n---\n"}, private=True))

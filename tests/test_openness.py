@@ -142,3 +142,31 @@ def test_mot_record_disagreements_in_cli() -> None:
     assert any(f["rule"] == "OPEN-MOT-DISAGREES" for f in payload["findings"])
     bad = CliRunner().invoke(cli, ["audit", amber, "--mot-record", str(SHARED / "mot" / "SOURCES.md")])
     assert bad.exit_code == 2 and "Invalid value for --mot-record" in bad.stderr
+
+
+def test_fully_open_model_through_the_hub_reaches_class_one(hub, hub_source) -> None:  # type: ignore[no-untyped-def]
+    facts = hub_source.fetch("acme-open/open-7b", None, "acme-open/open-7b")
+    assert {d.id: (d.found, d.license) for d in facts.datasets} == {
+        "acme-open/pretraining-mix": (True, ("odc-by",)),
+        "acme-open/eval-suite": (True, ("apache-2.0",)),
+    }
+    result = assess(facts)
+    assert result.openness is not None
+    openness = result.openness
+    assert {k: c.status for k, c in openness.criteria.items()} == dict.fromkeys(
+        ("training_data", "weights", "evaluation_code", "training_code", "training_metrics"), "open"
+    )
+    data = openness.criteria["training_data"]
+    assert data.license == "odc-by" and "dataset card" in (data.evidence[0].license_basis or "")
+    assert openness.mof.mof_class == 1, openness.mof.per_class
+    assert openness.osaid.conformant
+    assert hub.count("GET", "/api/datasets/acme-open/pretraining-mix") == 1
+
+
+def test_datasets_are_read_once_per_run_and_failures_are_notes(hub, hub_source) -> None:  # type: ignore[no-untyped-def]
+    hub_source.fetch("acme-open/open-7b", None, "x")
+    hub_source.fetch("acme-open/open-7b", None, "x")
+    assert hub.count("GET", "/api/datasets/acme-open/eval-suite") == 1
+    facts = hub_source.fetch("EleutherAI/pythia-6.9b", None, "x")
+    (pile,) = facts.datasets
+    assert pile.id == "EleutherAI/pile" and not pile.found and "no such dataset" in (pile.note or "")

@@ -11,7 +11,7 @@ import pytest
 from auditor import audit, audit_many
 from auditor.result import schema
 from auditor.sources.hub import HubSource
-from tests.conftest import CARDS, CARDS_BULK, HUB, real_cards
+from tests.conftest import CARDS, CARDS_BULK, REAL_CARD_REPOS, real_cards
 
 VALIDATOR = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
 
@@ -49,11 +49,7 @@ def test_real_cards_bulk_robustness() -> None:
 
 def test_every_real_card_through_the_loopback_hub(hub, tmp_path) -> None:  # type: ignore[no-untyped-def]
     source = HubSource(cache_dir=str(tmp_path), backoff=0.01)
-    ids = sorted(
-        repo_id
-        for (kind, repo_id) in HUB.repos
-        if kind == "model" and repo_id.count("/") == 1 and not repo_id.startswith("acme/")
-    )
+    ids = sorted(repo.repo_id for repo in REAL_CARD_REPOS)
     assert len(ids) == len(real_cards())
     results = list(audit_many(ids, hub=source, workers=4))
     assert [r.target for r in results] == ids  # input order kept

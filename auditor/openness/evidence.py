@@ -18,6 +18,7 @@ from auditor.licenses.catalog import license_catalog
 from auditor.licenses.names import phrase_in
 from auditor.licenses.resolve import LicenseProfile
 from auditor.sources.card import string_list
+from auditor.sources.datasets import evaluation_datasets, training_datasets
 
 ItemKind = Literal["field", "file", "link", "prose"]
 Scope = Literal["release", "code", "data", "weights", "logs"]
@@ -136,6 +137,7 @@ class EvidenceCollector:
         card = facts.card
         self.links = card.links if card else ()
         self.card_file = card.file if card else "README.md"
+        self.dataset_cards = {d.id.lower(): d for d in facts.datasets}
         self.repo_license = profile.records[0].id if profile.known and len(profile.records) == 1 else None
         if profile.known and len(profile.records) > 1:
             self.repo_license = profile.expression
@@ -146,7 +148,23 @@ class EvidenceCollector:
             return self.repo_license, f"the repository's license ({self.profile.expression})"
         return None, None
 
+    def dataset_license(self, dataset_id: str) -> tuple[str | None, str | None]:
+        """The license a dataset's own Hub card declares, when the source read it."""
+        card = self.dataset_cards.get(dataset_id.lower())
+        if card is None or not card.found or not card.license:
+            return None, None
+        values = [card.license_name] if card.license[0] == "other" and card.license_name else list(card.license)
+        records = [license_catalog().get(v) for v in values]
+        ids = [r.id if r is not None else v for r, v in zip(records, values, strict=True)]
+        return " AND ".join(ids), f"the dataset card of {card.id} (license: {', '.join(card.license)})"
+
     def _link_license(self, link: Link, scope: Scope) -> tuple[str | None, str | None]:
+        if link.kind == "dataset":
+            parts = [p for p in urlsplit(link.url).path.split("/") if p]
+            if len(parts) >= 3:
+                license_id, basis = self.dataset_license(f"{parts[1]}/{parts[2]}")
+                if license_id:
+                    return license_id, basis
         own = self.stated.get(scope)
         if own is not None:
             return own.license_id, f'the card states it (line {own.line}: "{own.text[:80]}")'
@@ -201,7 +219,9 @@ class EvidenceCollector:
         for dataset in string_list(card.metadata.get("datasets")) if card else ():
             url = f"https://huggingface.co/datasets/{dataset}"
             link = Link(url, "dataset", dataset, card.line_of("datasets") or 1) if card else None
-            license_id, basis = self._link_license(link, "data") if link else (None, None)
+            license_id, basis = self.dataset_license(dataset)
+            if license_id is None and link is not None:
+                license_id, basis = self._link_license(link, "data")
             items.append(EvidenceItem("field", f"dataset {dataset}", field="datasets", file=self.card_file,
                                       line=card.line_of("datasets") if card else None, url=url,
                                       license=license_id, license_basis=basis))  # fmt: skip
@@ -265,17 +285,31 @@ class EvidenceCollector:
     def evaluation_data(self) -> list[EvidenceItem]:
         card = self.facts.card
         items = []
-        index = card.metadata.get("model-index") if card else None
-        seen: set[str] = set()
-        for model in index if isinstance(index, list) else ():
-            for result in (model or {}).get("results") or () if isinstance(model, dict) else ():
-                dataset = result.get("dataset") if isinstance(result, dict) else None
-                name = dataset.get("type") if isinstance(dataset, dict) else None
-                if isinstance(name, str) and name not in seen and card is not None:
-                    seen.add(name)
-                    items.append(EvidenceItem("field", f"evaluation dataset {name}", field="model-index",
-                                              file=card.file, line=card.line_of("model-index")))  # fmt: skip
+        for name in evaluation_datasets(card):
+            license_id, basis = self.dataset_license(name)
+            items.append(EvidenceItem("field", f"evaluation dataset {name}", field="model-index",
+                                      file=self.card_file, line=card.line_of("model-index") if card else None,
+                                      url=f"https://huggingface.co/datasets/{name}", license=license_id,
+                                      license_basis=basis))  # fmt: skip
         return items[:20]
+
+    def data_cards(self) -> list[EvidenceItem]:
+        items = []
+        for dataset in self.facts.datasets:
+            if dataset.found and dataset.id in training_datasets(self.facts.card):
+                license_id, basis = self.dataset_license(dataset.id)
+                items.append(EvidenceItem("link", f"dataset card of {dataset.id}",
+                                          url=f"https://huggingface.co/datasets/{dataset.id}", license=license_id,
+                                          license_basis=basis))  # fmt: skip
+        if not items:  # the card itself documents first-party datasets it links
+            items = [i for i in self.training_data() if i.url and "/datasets/" in i.url and i.license]
+        return items
+
+    def preprocessing_code(self) -> list[EvidenceItem]:
+        words = re.compile(r"\b(pre-?process\w*|data[- _]?prep\w*|clean\w*|dedup\w*|filter\w*|tokeni[sz]\w*)", re.I)
+        return [self._link_item(link, f"data preprocessing code: {link.text or link.url}", "code")
+                for link in self.links if link.kind == "code"
+                and words.search(" ".join((link.url, link.text, link_description(link))))][:10]  # fmt: skip
 
     def papers(self) -> list[EvidenceItem]:
         return [self._link_item(link, f"paper: {link.text or link.url}", "release") for link in self.links

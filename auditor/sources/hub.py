@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,9 +25,10 @@ from huggingface_hub.errors import (
 from huggingface_hub.hf_api import ModelInfo
 
 from auditor.errors import HubUnavailableError, OfflineMissingError, TargetNotFoundError
-from auditor.facts import AccessNote, CardFacts, Document, HubMeta, ModelFacts, RepoFile
-from auditor.sources.card import parse_card
+from auditor.facts import AccessNote, CardFacts, DatasetFacts, Document, HubMeta, ModelFacts, RepoFile
+from auditor.sources.card import parse_card, string_list, string_value
 from auditor.sources.common import MAX_DOCUMENT_BYTES, find_card, is_document
+from auditor.sources.datasets import named_datasets
 from auditor.sources.local import read_folder
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,8 @@ class HubSource:
         self.backoff = backoff
         self.max_wait = max_wait
         self.cache_dir = cache_dir
+        self._datasets: dict[str, DatasetFacts] = {}
+        self._lock = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -118,7 +123,39 @@ class HubSource:
             data = self._download(repo_id, file.path, revision, sha, notes)
             if data is not None:
                 documents.append(Document(file.path, data.decode("utf-8", errors="replace")))
-        return self._facts(repo_id, revision, target, info, card, documents, notes, files=files)
+        datasets = tuple(self.dataset(d) for d in named_datasets(card))
+        facts = self._facts(repo_id, revision, target, info, card, documents, notes, files=files)
+        return replace(facts, datasets=datasets)
+
+    def dataset(self, dataset_id: str) -> DatasetFacts:
+        """A dataset's card metadata through ``dataset_info``; read once per source, failures become notes."""
+        with self._lock:
+            if dataset_id in self._datasets:
+                return self._datasets[dataset_id]
+        result = self._fetch_dataset(dataset_id)
+        with self._lock:
+            self._datasets[dataset_id] = result
+        return result
+
+    def _fetch_dataset(self, dataset_id: str) -> DatasetFacts:
+        if self.offline:
+            return DatasetFacts(dataset_id, False, note="offline: the dataset card was not read")
+        try:
+            info = self._retrying(lambda: self._api.dataset_info(dataset_id, timeout=self.timeout))
+        except GatedRepoError:
+            return DatasetFacts(dataset_id, False, gated=True, note="gated: access to the dataset card not granted")
+        except RepositoryNotFoundError:
+            return DatasetFacts(dataset_id, False, note="no such dataset on the Hub")
+        except (HfHubHTTPError, OfflineModeIsEnabled, *_TRANSIENT_ERRORS) as error:
+            return DatasetFacts(dataset_id, False, note=f"dataset card not read: {_short(error)}")
+        card_data = info.card_data.to_dict() if info.card_data is not None else {}  # type: ignore[no-untyped-call]
+        return DatasetFacts(
+            dataset_id,
+            True,
+            license=tuple(string_list(card_data.get("license"))),
+            license_name=string_value(card_data.get("license_name")),
+            gated=info.gated,
+        )
 
     def _facts(
         self,
