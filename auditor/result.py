@@ -186,6 +186,9 @@ def _lineage(facts: ModelFacts | None) -> dict[str, Any]:
     for link in card.links if card else ():
         if link.kind == "dataset":
             datasets.setdefault(link.url, {"id": link.url, "declared_in": f"card:line {link.line}"})
+    for dataset in facts.datasets if facts else ():
+        entry = datasets.setdefault(dataset.id, {"id": dataset.id, "declared_in": "card:model-index"})
+        entry.update({"card_found": dataset.found, "license": list(dataset.license), "note": dataset.note})
     return {"base_models": list(parents.values()), "datasets": list(datasets.values())}
 
 
