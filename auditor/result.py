@@ -14,6 +14,7 @@ from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
 from auditor.licenses.resolve import LicenseProfile
 from auditor.openness.assess import Openness
 from auditor.sources.card import string_list, string_value
+from auditor.sources.datasets import evaluation_datasets, training_datasets
 
 SCHEMA_VERSION = "1"
 VerdictStatus = Literal["pass", "fail", "error"]
@@ -182,9 +183,11 @@ def _lineage(facts: ModelFacts | None) -> dict[str, Any]:
         )
     for model in facts.hub.base_models if facts and facts.hub else ():
         parents.setdefault(model, {"id": model, "relation": None, "declared_in": "hub:baseModels"})
-    datasets = {d: {"id": d, "declared_in": "card:datasets"} for d in string_list(metadata.get("datasets"))}
+    datasets: dict[str, dict[str, Any]] = {d: {"id": d, "declared_in": "card"} for d in training_datasets(card)}
+    for name in evaluation_datasets(card):
+        datasets.setdefault(name, {"id": name, "declared_in": "card:model-index"})
     for link in card.links if card else ():
-        if link.kind == "dataset":
+        if link.kind == "dataset" and "huggingface.co" not in link.url and "hf.co" not in link.url:
             datasets.setdefault(link.url, {"id": link.url, "declared_in": f"card:line {link.line}"})
     for dataset in facts.datasets if facts else ():
         entry = datasets.setdefault(dataset.id, {"id": dataset.id, "declared_in": "card:model-index"})
