@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -69,6 +69,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 )
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets audited at once.")
 @click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Judge the results by this policy (as `auditor check` does).",
+)
+@click.option(
     "--mot-record",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -82,6 +89,7 @@ def audit(
     offline: bool,
     fail_on: str,
     workers: int,
+    policy_path: Path | None,
     mot_record: Path | None,
 ) -> None:
     """Audit models: TARGET is org/name[@revision], a snapshot folder, or a README.md path.
@@ -93,6 +101,7 @@ def audit(
 
     fmt = fmt or ("text" if output is None and sys.stdout.isatty() else "json")
     record = _read_mot_record(mot_record) if mot_record is not None else None
+    policy = _read_policy(policy_path) if policy_path is not None else None
     results = []
     sink: IO[str] = sys.stdout
     stream_lines = fmt == "jsonl" and output is None
@@ -104,6 +113,10 @@ def audit(
         workers=workers,
         mot_record=record,
     ):
+        if policy is not None:
+            from auditor.policy import apply_policy
+
+            result = apply_policy(result, policy)
         if result.error is not None:
             click.echo(f"auditor: {result.error.message}", err=True)
         if stream_lines:  # print each line as soon as it is known: nothing computed is lost
@@ -121,6 +134,16 @@ def audit(
                 raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
             click.echo(f"auditor: wrote {output}", err=True)
     sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
+
+
+def _read_policy(path: Path) -> Any:
+    from auditor.policy import PolicyError, load_policy
+
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        click.echo(f"auditor: {error}", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 def _read_mot_record(path: Path) -> dict[str, object]:
@@ -217,3 +240,111 @@ def mof_command(records: tuple[Path, ...], fmt: str) -> None:
             shown = ", ".join(f"{k}: {progress[k]:.0f}%" for k in ("3", "2", "1"))
             click.echo(f"{item['name']}: {labels[int(item['class'])]}  [{shown}]  ({item['file']})")  # type: ignore[call-overload]
     sys.exit(EXIT_INPUT if failed else EXIT_PASS)
+
+
+@cli.command("check")
+@click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--policy",
+    "policy_path",
+    default="auditor-policy.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The policy file (see `auditor policy init`).",
+)
+@click.option("--since", default=None, metavar="GIT_REF", help="Audit only entries added or changed since this ref.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Report format (default: text).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report here; the summary still goes to the terminal.",
+)
+@click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
+@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+def check_command(
+    manifests: tuple[Path, ...],
+    policy_path: Path,
+    since: str | None,
+    fmt: str | None,
+    output: Path | None,
+    offline: bool,
+    workers: int,
+) -> None:
+    """Gate a manifest of models (default models.yaml) on a policy: exit 0 pass, 1 violation, 2 bad input."""
+    from auditor.gate import check, select_entries
+    from auditor.policy import ManifestError, PolicyError, load_policy
+    from auditor.render import RENDERERS
+    from auditor.render.json_format import render_json_list
+    from auditor.render.templates import environment
+
+    try:
+        policy = load_policy(policy_path)
+        entries = select_entries(list(manifests) or [Path("models.yaml")], since)
+    except (PolicyError, ManifestError) as error:
+        click.echo(f"auditor: {error}", err=True)
+        sys.exit(EXIT_INPUT)
+    results = list(check(entries, policy, offline=offline, workers=workers))
+    renderers = {**RENDERERS, "json": render_json_list}
+    for result in results:
+        if result.error is not None:
+            click.echo(f"auditor: {result.error.message}", err=True)
+    summary = environment().get_template("check.txt.j2").render(
+        results=[r.to_dict() for r in results], policy=policy.identity(), since=since,
+        stale=(results[0].verdict.policy or {}).get("waivers_stale", []) if results else
+        [w.to_dict() for w in policy.waivers],
+    )  # fmt: skip
+    if output is not None:
+        try:
+            output.write_text(renderers[fmt or "json"](results), encoding="utf-8")
+        except OSError as error:
+            raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
+        click.echo(summary, nl=False)
+    elif fmt in (None, "text"):
+        click.echo(summary, nl=False)
+    else:
+        sys.stdout.write(renderers[fmt](results))
+        click.echo(summary, err=True, nl=False)
+    sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
+
+
+@cli.group("policy")
+def policy_group() -> None:
+    """Write, validate and describe policy files."""
+
+
+@policy_group.command("init")
+@click.argument("path", required=False, default="auditor-policy.yaml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def policy_init(path: Path, force: bool) -> None:
+    """Write a commented starter policy (default auditor-policy.yaml)."""
+    from auditor._resources import data_dir
+
+    if path.exists() and not force:
+        click.echo(f"auditor: {path} exists (use --force to overwrite)", err=True)
+        sys.exit(EXIT_INPUT)
+    path.write_text((data_dir("reports") / "policy-starter.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"wrote {path}")
+
+
+@policy_group.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def policy_validate(path: Path) -> None:
+    """Check a policy file; print its hash, or the error with file, line and key."""
+    from auditor.policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        click.echo(f"auditor: {error}", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"{path}: valid (sha256 {policy.sha256})")
+
+
+@policy_group.command("schema")
+def policy_schema() -> None:
+    """Print the JSON Schema of policy files."""
+    from importlib.resources import files
+
+    click.echo(files("auditor").joinpath("schema/policy.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -57,9 +58,10 @@ class Finding:
     message: str
     criterion: str
     evidence: tuple[Evidence, ...] = ()
+    waiver: Mapping[str, Any] | None = None  # set when a policy waiver covers the finding
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "title": self.title,
@@ -67,3 +69,6 @@ class Finding:
             "message": self.message,
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if self.waiver is not None:
+            data["waiver"] = dict(self.waiver)
+        return data

@@ -28,6 +28,7 @@ class Verdict:
     fail_on: Severity
     counts: dict[str, int]
     reasons: tuple[str, ...] = ()
+    policy: dict[str, Any] | None = None  # path, sha256 and waivers used / expired / stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class AuditResult:
                 "fail_on": self.verdict.fail_on,
                 "counts": self.verdict.counts,
                 "reasons": list(self.verdict.reasons),
+                "policy": self.verdict.policy,
             },
             "smoke": self.smoke,
             "error": {"kind": self.error.kind, "message": self.error.message} if self.error else None,
@@ -92,8 +94,8 @@ def _now() -> str:
 
 def decide(findings: list[Finding] | tuple[Finding, ...], fail_on: Severity) -> Verdict:
     """pass, or fail when any finding is at or above ``fail_on``."""
-    counts = Counter(f.severity for f in findings)
-    blocking = [f for f in findings if severity_at_least(f.severity, fail_on)]
+    counts = Counter(f.severity for f in findings if f.waiver is None)
+    blocking = [f for f in findings if f.waiver is None and severity_at_least(f.severity, fail_on)]
     reasons = tuple(f"{f.rule}: {f.message}" for f in blocking)
     return Verdict("fail" if blocking else "pass", fail_on, {s: counts.get(s, 0) for s in SEVERITIES}, reasons)
 

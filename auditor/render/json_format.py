@@ -18,5 +18,10 @@ def render_json(results: Sequence[AuditResult]) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
+def render_json_list(results: Sequence[AuditResult]) -> str:
+    """Always a list, whatever the number of results (the gate's report over a manifest)."""
+    return json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n"
+
+
 def render_jsonl(results: Sequence[AuditResult]) -> str:
     return "".join(dumps_result(r) + "\n" for r in results)

@@ -1,0 +1,112 @@
+"""The manifest of models a project uses (models.yaml), and which entries changed since a git ref."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.yamlio import KeyPath, YamlFileError, load_with_lines
+
+_ENTRY_KEYS = ("id", "revision", "purpose", "owner")
+
+
+class ManifestError(ValueError):
+    """The manifest is malformed (file, line and key named), or git could not read an older version."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    id: str
+    revision: str | None = None
+    purpose: str | None = None
+    owner: str | None = None
+    line: int | None = None
+
+    @property
+    def target(self) -> str:
+        """The audit target: a Hub id with its pinned revision, or a local path as written."""
+        is_path = self.id.startswith((".", "/", "~")) or self.id.lower().endswith(".md")
+        return self.id if is_path or not self.revision else f"{self.id}@{self.revision}"
+
+
+def parse_manifest(data: Any, lines: dict[KeyPath, int], source: str) -> list[ManifestEntry]:
+    def fail(where: KeyPath, message: str) -> ManifestError:
+        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where).replace(".[", "[")
+        return ManifestError(
+            f"{source}:{lines.get(where) or lines.get(where[:-1]) or 1}: {key or 'manifest'}: {message}"
+        )
+
+    items = data.get("models") if isinstance(data, dict) else data
+    base: KeyPath = ("models",) if isinstance(data, dict) else ()
+    if isinstance(data, dict) and set(data) - {"models"}:
+        extra = sorted(set(map(str, data)) - {"models"})[0]
+        raise fail((extra,), "unknown key (a manifest has one key, 'models')")
+    if not isinstance(items, list):
+        raise fail(base, "expected a list of models (or a 'models:' list)")
+    entries = []
+    for index, item in enumerate(items):
+        where = (*base, index)
+        if isinstance(item, str):
+            entries.append(ManifestEntry(item.strip(), line=lines.get(where)))
+            continue
+        if not isinstance(item, dict):
+            raise fail(where, "each model is an id or a mapping with 'id'")
+        unknown = [str(k) for k in item if str(k) not in _ENTRY_KEYS]
+        if unknown:
+            raise fail((*where, unknown[0]), f"unknown key (known: {', '.join(_ENTRY_KEYS)})")
+        if not isinstance(item.get("id"), str) or not item["id"].strip():
+            raise fail(where, "'id' is required (a Hub id or a local path)")
+        revision = item.get("revision")
+        entries.append(
+            ManifestEntry(
+                item["id"].strip(),
+                str(revision) if revision not in (None, "") else None,
+                _text(item.get("purpose")),
+                _text(item.get("owner")),
+                lines.get(where),
+            )
+        )
+    return entries
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def load_manifest(path: str | Path) -> list[ManifestEntry]:
+    path = Path(path)
+    try:
+        data, lines = load_with_lines(path)
+    except YamlFileError as error:
+        raise ManifestError(str(error)) from error
+    return parse_manifest(data, lines, str(path))
+
+
+def changed_since(path: str | Path, ref: str, entries: list[ManifestEntry]) -> list[ManifestEntry]:
+    """Entries added or changed since ``ref`` (all of them if the manifest did not exist then)."""
+    path = Path(path).resolve()
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=path.parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        relative = path.relative_to(Path(top).resolve()).as_posix()
+        verified = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=top, capture_output=True, text=True
+        )
+        if verified.returncode != 0:
+            raise ManifestError(f"--since {ref}: not a commit in {top}")
+        old = subprocess.run(["git", "show", f"{ref}:{relative}"], cwd=top, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError, ValueError) as error:
+        raise ManifestError(f"--since {ref}: {path} is not in a git work tree ({error})") from error
+    if old.returncode != 0:
+        return entries  # the manifest is new since ref
+    import yaml
+
+    try:
+        previous = parse_manifest(yaml.safe_load(old.stdout), {}, f"{relative}@{ref}")
+    except (yaml.YAMLError, ManifestError):
+        return entries  # an unreadable old version: audit everything
+    before = {(e.id, e.revision) for e in previous}
+    return [e for e in entries if (e.id, e.revision) not in before]
