@@ -16,19 +16,31 @@ from auditor.result import AuditResult, decide, error_result
 from auditor.sources import gather, parse_target
 
 if TYPE_CHECKING:
+    from auditor.smoke.runner import SmokeOptions
     from auditor.sources.hub import HubSource
 
 log = logging.getLogger(__name__)
 
 
 def assess(
-    facts: ModelFacts, *, fail_on: Severity = "error", mot_record: Mapping[str, Any] | None = None
+    facts: ModelFacts,
+    *,
+    fail_on: Severity = "error",
+    mot_record: Mapping[str, Any] | None = None,
+    smoke: Mapping[str, Any] | None = None,
 ) -> AuditResult:
-    """Run every rule over already gathered facts (and, if given, compare with an MOT self-declaration)."""
-    ctx = AuditContext(facts, mot_record=mot_record)
+    """Run every rule over gathered facts (with an MOT self-declaration and a smoke result, when given)."""
+    ctx = AuditContext(facts, mot_record=mot_record, smoke=smoke)
     findings = run_checks(ctx)
-    return AuditResult(facts.target, facts, tuple(findings), decide(findings, fail_on), license=ctx.license,
-                       openness=ctx.openness)  # fmt: skip
+    return AuditResult(
+        facts.target,
+        facts,
+        tuple(findings),
+        decide(findings, fail_on),
+        license=ctx.license,
+        openness=ctx.openness,
+        smoke=dict(smoke) if smoke is not None else None,
+    )
 
 
 def audit(
@@ -39,6 +51,7 @@ def audit(
     fail_on: Severity = "error",
     hub: HubSource | None = None,
     mot_record: Mapping[str, Any] | None = None,
+    smoke: SmokeOptions | None = None,
 ) -> AuditResult:
     """Audit one target: ``org/name[@rev]``, a snapshot folder, or a README.md path.
 
@@ -49,7 +62,13 @@ def audit(
         from auditor.sources.hub import HubSource
 
         hub = HubSource(offline=offline)
-    return assess(gather(parsed, hub), fail_on=fail_on, mot_record=mot_record)
+    facts = gather(parsed, hub)
+    smoked = None
+    if smoke is not None:
+        from auditor.smoke import run_smoke
+
+        smoked = run_smoke(facts, smoke, hub)
+    return assess(facts, fail_on=fail_on, mot_record=mot_record, smoke=smoked)
 
 
 def audit_many(
@@ -61,6 +80,7 @@ def audit_many(
     hub: HubSource | None = None,
     workers: int = 4,
     mot_record: Mapping[str, Any] | None = None,
+    smoke: SmokeOptions | None = None,
 ) -> Iterator[AuditResult]:
     """Audit several targets with bounded concurrency, yielding results in input order.
 
@@ -74,7 +94,9 @@ def audit_many(
 
     def one(target: str) -> AuditResult:
         try:
-            return audit(target, revision=revision, offline=offline, fail_on=fail_on, hub=hub, mot_record=mot_record)
+            return audit(
+                target, revision=revision, offline=offline, fail_on=fail_on, hub=hub, mot_record=mot_record, smoke=smoke
+            )
         except AuditorError as error:
             return error_result(target, error.kind, str(error), fail_on)
         except Exception as error:  # a bug must not lose the rest of the batch

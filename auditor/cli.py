@@ -32,6 +32,32 @@ def main() -> None:
         sys.exit(EXIT_INPUT)
 
 
+def _size(value: str) -> int:
+    """'2GiB', '500MB', '1.5G' or a number of bytes."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*", value.lower())
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a size such as 2GiB or 500MB")
+    scale = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[match.group(2)]
+    return int(float(match.group(1)) * scale)
+
+
+def _smoke_options(function: Any) -> Any:
+    function = click.option("--allow-pickle", is_flag=True,
+                            help="Allow pickle weights (.bin), loaded with torch weights_only.")(function)  # fmt: skip
+    function = click.option("--max-weights", default="2GiB", show_default=True, callback=lambda c, p, v: _size(v),
+                            help="Skip models whose weights are larger.")(function)  # fmt: skip
+    return click.option("--smoke-timeout", default=600.0, show_default=True, type=float,
+                        help="Seconds the model process may run.")(function)  # fmt: skip
+
+
+def _smoke_config(allow_pickle: bool, max_weights: int, timeout: float) -> Any:
+    from auditor.smoke import SmokeOptions
+
+    return SmokeOptions(allow_pickle=allow_pickle, max_weights=max_weights, timeout=timeout)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
 @click.option("--debug", is_flag=True, help="Log details and show tracebacks of internal errors.")
@@ -81,6 +107,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
     default=None,
     help="A Model Openness Tool record of the model: show where it and the evidence disagree.",
 )
+@click.option("--smoke", is_flag=True, help="Also load and run the weights locally (needs auditor[smoke]).")
+@_smoke_options
 def audit(
     targets: tuple[str, ...],
     fmt: str | None,
@@ -91,6 +119,10 @@ def audit(
     workers: int,
     policy_path: Path | None,
     mot_record: Path | None,
+    smoke: bool,
+    allow_pickle: bool,
+    max_weights: int,
+    smoke_timeout: float,
 ) -> None:
     """Audit models: TARGET is org/name[@revision], a snapshot folder, or a README.md path.
 
@@ -112,6 +144,7 @@ def audit(
         fail_on=fail_on,  # type: ignore[arg-type]
         workers=workers,
         mot_record=record,
+        smoke=_smoke_config(allow_pickle, max_weights, smoke_timeout) if smoke else None,
     ):
         if policy is not None:
             from auditor.policy import apply_policy
@@ -348,3 +381,42 @@ def policy_schema() -> None:
     from importlib.resources import files
 
     click.echo(files("auditor").joinpath("schema/policy.schema.json").read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command("smoke")
+@click.argument("target")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Default: text on a terminal, json otherwise.",
+)
+@click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
+@_smoke_options
+def smoke_command(
+    target: str, fmt: str | None, offline: bool, allow_pickle: bool, max_weights: int, smoke_timeout: float
+) -> None:
+    """Prove that a model's weights load and run: load time, first token, throughput, peak memory.
+
+    Runs in a child process with a time limit; never enables remote code; safetensors only unless
+    --allow-pickle. Exit 0 ok or skipped, 1 failed, 2 input error.
+    """
+    import json
+
+    from auditor.api import audit_many
+
+    (result,) = audit_many([target], offline=offline, smoke=_smoke_config(allow_pickle, max_weights, smoke_timeout))
+    if result.error is not None:
+        click.echo(f"auditor: {result.error.message}", err=True)
+        sys.exit(EXIT_INPUT)
+    smoke = result.smoke or {}
+    fmt = fmt or ("text" if sys.stdout.isatty() else "json")
+    if fmt == "json":
+        click.echo(json.dumps({"target": target, "smoke": smoke}, indent=2))
+    else:
+        click.echo(f"{smoke.get('status', '?').upper()}  {target}")
+        for key, value in smoke.items():
+            if key != "status":
+                click.echo(f"  {key}: {value}")
+    sys.exit(EXIT_FAIL if smoke.get("status") == "failed" else EXIT_PASS)

@@ -18,9 +18,16 @@ from auditor.openness.assess import Openness, assess_openness, compare_with_mot
 
 
 class AuditContext:
-    def __init__(self, facts: ModelFacts, *, mot_record: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        facts: ModelFacts,
+        *,
+        mot_record: Mapping[str, Any] | None = None,
+        smoke: Mapping[str, Any] | None = None,
+    ) -> None:
         self.facts = facts
         self.mot_record = mot_record
+        self.smoke = smoke  # the smoke run's result, when one was asked for
 
     @cached_property
     def license(self) -> LicenseProfile:

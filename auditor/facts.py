@@ -102,6 +102,35 @@ class AccessNote:
     file: str | None = None
 
 
+@dataclass(frozen=True)
+class WeightFile:
+    """What is known of one weights file; ``error`` says why it could not be read."""
+
+    path: str
+    format: str
+    size: int | None = None
+    sha256: str | None = None  # the Hub's LFS checksum, when known
+    tensors: int | None = None
+    parameters: int | None = None
+    dtypes: tuple[str, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    pickle_globals: tuple[str, ...] = ()
+    dangerous_globals: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def pickled(self) -> bool:
+        return self.format in ("pytorch-pickle", "pickle", "nemo-archive")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path, "format": self.format, "size": self.size, "sha256": self.sha256,
+            "tensors": self.tensors, "parameters": self.parameters, "dtypes": list(self.dtypes),
+            "metadata": self.metadata, "pickle_globals": list(self.pickle_globals),
+            "dangerous_globals": list(self.dangerous_globals), "error": self.error,
+        }  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class DatasetFacts:
     """A dataset the model names, as its Hub dataset card declares it (``found`` False when it could not be read)."""
@@ -147,6 +176,7 @@ class ModelFacts:
     hub: HubMeta | None = None
     access: tuple[AccessNote, ...] = field(default_factory=tuple)
     datasets: tuple[DatasetFacts, ...] = ()  # the datasets' own cards, where the source could read them
+    weights: tuple[WeightFile, ...] | None = None  # None: the source could not inspect weight files
 
     def file_paths(self) -> tuple[str, ...]:
         """Paths of the known repository files (empty when unknown)."""

@@ -267,6 +267,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         etag = hashlib.sha256(content).hexdigest() if filename in repo.lfs else _sha(filename, sha)
         headers = {"X-Repo-Commit": sha, "ETag": f'"{etag}"', "Content-Type": "application/octet-stream"}
+        wanted = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range", ""))
+        if wanted and method == "GET":  # HTTP range requests (remote safetensors headers)
+            start = int(wanted.group(1))
+            end = min(int(wanted.group(2) or len(content) - 1), len(content) - 1)
+            headers["Content-Range"] = f"bytes {start}-{end}/{len(content)}"
+            self._send_bytes(method, 206, content[start : end + 1], headers)
+            return
         self._send_bytes(method, 200, content, headers)
 
     def _authorized(self) -> bool:

@@ -25,11 +25,12 @@ from huggingface_hub.errors import (
 from huggingface_hub.hf_api import ModelInfo
 
 from auditor.errors import HubUnavailableError, OfflineMissingError, TargetNotFoundError
-from auditor.facts import AccessNote, CardFacts, DatasetFacts, Document, HubMeta, ModelFacts, RepoFile
+from auditor.facts import AccessNote, CardFacts, DatasetFacts, Document, HubMeta, ModelFacts, RepoFile, WeightFile
 from auditor.sources.card import parse_card, string_list, string_value
 from auditor.sources.common import MAX_DOCUMENT_BYTES, find_card, is_document
 from auditor.sources.datasets import named_datasets
 from auditor.sources.local import read_folder
+from auditor.weights.inspect import weight_format
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,8 +125,33 @@ class HubSource:
             if data is not None:
                 documents.append(Document(file.path, data.decode("utf-8", errors="replace")))
         datasets = tuple(self.dataset(d) for d in named_datasets(card))
+        weights = self._weights(repo_id, sha or revision, files, notes) if files is not None else None
         facts = self._facts(repo_id, revision, target, info, card, documents, notes, files=files)
-        return replace(facts, datasets=datasets)
+        return replace(facts, datasets=datasets, weights=weights)
+
+    def _weights(
+        self, repo_id: str, revision: str | None, files: list[RepoFile], notes: list[AccessNote]
+    ) -> tuple[WeightFile, ...]:
+        """Weight files as listed by the Hub, with safetensors headers read remotely (HTTP ranges, no download)."""
+        listed = [WeightFile(f.path, fmt, f.size, f.sha256) for f in files if (fmt := weight_format(f.path))]
+        if not any(w.format == "safetensors" for w in listed):
+            return tuple(listed)
+        try:
+            meta = self._retrying(lambda: self._api.get_safetensors_metadata(repo_id, revision=revision))
+        except (HfHubHTTPError, *_TRANSIENT_ERRORS, ValueError, OSError) as error:
+            notes.append(AccessNote("partial", f"safetensors headers not read: {_short(error)}"))
+            return tuple(listed)
+        headers = meta.files_metadata
+        result = []
+        for weight in listed:
+            header = headers.get(weight.path)
+            if header is None:
+                result.append(weight)
+                continue
+            counts = header.parameter_count
+            result.append(replace(weight, tensors=len(header.tensors), parameters=sum(counts.values()),
+                                  dtypes=tuple(sorted(counts)), metadata=dict(header.metadata or {})))  # fmt: skip
+        return tuple(result)
 
     def dataset(self, dataset_id: str) -> DatasetFacts:
         """A dataset's card metadata through ``dataset_info``; read once per source, failures become notes."""

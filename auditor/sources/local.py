@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 
 from auditor.errors import InputError, TargetNotFoundError
-from auditor.facts import AccessNote, Document, ModelFacts, RepoFile, SourceKind
+from auditor.facts import AccessNote, Document, ModelFacts, RepoFile, SourceKind, WeightFile
 from auditor.sources.card import parse_card
 from auditor.sources.common import MAX_DOCUMENT_BYTES, find_card, is_document
+from auditor.weights.inspect import inspect_file, weight_format
 
 _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
+MAX_WEIGHT_FILES = 64
 
 
 def read_card_file(path: Path, target: str) -> ModelFacts:
@@ -90,6 +92,7 @@ def read_folder(
         except OSError as error:
             notes = (*notes, AccessNote("download-failed", f"{card_name}: {error.strerror}", card_name))
     documents, doc_notes = read_documents(root, files)
+    weights = inspect_weights(root, files)
     return ModelFacts(
         target=target,
         source=source,
@@ -101,4 +104,21 @@ def read_folder(
         files=tuple(files),
         documents=tuple(documents),
         access=(*notes, *doc_notes),
+        weights=weights,
     )
+
+
+def inspect_weights(root: Path, files: list[RepoFile]) -> tuple[WeightFile, ...]:
+    """Headers and pickle scans of a folder's weight files (at most MAX_WEIGHT_FILES, the rest listed)."""
+    found: list[WeightFile] = []
+    for file in files:
+        if weight_format(file.path) is None:
+            continue
+        if len(found) >= MAX_WEIGHT_FILES:
+            found.append(WeightFile(file.path, weight_format(file.path) or "unknown", file.size,
+                                    error="not inspected: too many weight files"))  # fmt: skip
+            continue
+        inspected = inspect_file(root, file.path, file.size)
+        if inspected is not None:
+            found.append(inspected)
+    return tuple(found)

@@ -1,0 +1,171 @@
+"""Parent side of a smoke run: decide whether to run, fetch the weights, verify checksums, run the child.
+
+The child (auditor.smoke.worker) imports torch and transformers; this module does not, so an audit without
+--smoke never loads them. A crash, hang or memory blow-up in the child cannot take the audit down: it runs with
+a time limit and its outcome (or failure) is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor.facts import ModelFacts
+from auditor.weights.inspect import sha256_of, weight_format
+
+if TYPE_CHECKING:
+    from auditor.sources.hub import HubSource
+
+GIB = 1 << 30
+_SUPPORT_FILES = ["*.json", "*.txt", "*.model", "*.tiktoken", "tokenizer*"]
+
+
+@dataclass(frozen=True)
+class SmokeOptions:
+    allow_pickle: bool = False
+    max_weights: int = 2 * GIB
+    timeout: float = 600.0
+    max_new_tokens: int = 8
+    threads: int = 2
+
+
+def _skipped(reason: str, **extra: Any) -> dict[str, Any]:
+    return {"status": "skipped", "reason": reason, **extra}
+
+
+def _config(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _loadable(facts: ModelFacts, allow_pickle: bool) -> tuple[list[str], str | None]:
+    """The weight files the child would load, or why none will be."""
+    weights = list(facts.weights or ())
+    safe = [w.path for w in weights if w.format == "safetensors"]
+    pickled = [w.path for w in weights if w.pickled]
+    if safe:
+        return safe, None
+    if pickled and not allow_pickle:
+        return [], "only pickle weights: not loaded without --allow-pickle (then torch loads with weights_only)"
+    if pickled:
+        dangerous = [w.path for w in weights if w.dangerous_globals]
+        if dangerous:
+            return [], f"pickle scan found code-running imports in {', '.join(dangerous)}: never loaded"
+        return pickled, None
+    if weights:
+        formats = sorted({w.format for w in weights})
+        return [], f"no transformers-loadable weights (formats: {', '.join(formats)})"
+    return [], "no weight files"
+
+
+def run_smoke(facts: ModelFacts, options: SmokeOptions | None = None, hub: HubSource | None = None) -> dict[str, Any]:
+    """Load and run the model once in a child process; the result follows the `smoke` object of the JSON."""
+    options = options or SmokeOptions()
+    if facts.source == "card":
+        return _skipped("only a card was given: there are no weights to run")
+    files, why_not = _loadable(facts, options.allow_pickle)
+    if why_not:
+        return _skipped(why_not)
+    sizes = {w.path: w.size or 0 for w in facts.weights or ()}
+    total = sum(sizes.get(f, 0) for f in files)
+    if total > options.max_weights:
+        return _skipped(f"weights are {total / GIB:.2f} GiB, above --max-weights {options.max_weights / GIB:.2f} GiB")
+    checksums: list[dict[str, Any]] = []
+    if facts.source == "hub":
+        try:
+            folder = _download(facts, files, hub)
+        except Exception as error:  # network faults, gating: the smoke run is skipped, the audit goes on
+            return _skipped(f"weights could not be downloaded: {str(error).splitlines()[0][:200]}")
+        checksums = _verify(facts, folder, files)
+        if any(c["status"] == "mismatch" for c in checksums):
+            return {"status": "failed", "reason": "downloaded weights do not match the Hub's sha256",
+                    "checksums": checksums}  # fmt: skip
+    else:
+        folder = Path(facts.location)
+    config = _config(folder)
+    if config is None:
+        return _skipped("no readable config.json: not a transformers model folder")
+    if config.get("auto_map"):
+        return _skipped("the model needs remote code (config.json auto_map); trust_remote_code is never enabled")
+    pipeline_tag = (facts.card.metadata.get("pipeline_tag") if facts.card else None) or (
+        facts.hub.pipeline_tag if facts.hub else None
+    )
+    result = _run_child(folder, options, pipeline_tag if isinstance(pipeline_tag, str) else None)
+    if checksums:
+        result["checksums"] = checksums
+    result["weights"] = files
+    return result
+
+
+def _download(facts: ModelFacts, files: list[str], hub: HubSource | None) -> Path:
+    """The weights and the small files beside them (configs, tokenizer) through hf_hub_download, one by one,
+    from the file list the audit already has: the user's cache is used and nothing else is fetched."""
+    from fnmatch import fnmatch
+
+    from huggingface_hub import hf_hub_download
+
+    wanted = [f.path for f in facts.files or () if f.path in files or any(fnmatch(f.path, p) for p in _SUPPORT_FILES)]
+    folder: Path | None = None
+    for name in wanted:
+        path = hf_hub_download(
+            facts.model_id,
+            name,
+            revision=facts.sha or facts.revision,
+            cache_dir=hub.cache_dir if hub else None,
+            token=hub._token if hub else None,
+            endpoint=hub._endpoint if hub else None,
+        )
+        folder = Path(path).parent if "/" not in name else Path(path).parents[name.count("/")]
+    if folder is None:
+        raise FileNotFoundError("nothing to download")
+    return folder
+
+
+def _verify(facts: ModelFacts, folder: Path, files: list[str]) -> list[dict[str, Any]]:
+    """sha256 of each downloaded weights file against the Hub's LFS checksum."""
+    expected = {f.path: f.sha256 for f in facts.files or () if f.sha256}
+    checks = []
+    for name in files:
+        if name not in expected or weight_format(name) is None:
+            continue
+        actual = sha256_of(folder / name)
+        status = "ok" if actual == expected[name] else "mismatch"
+        checks.append({"path": name, "status": status, "expected": expected[name], "actual": actual})
+    return checks
+
+
+def _run_child(folder: Path, options: SmokeOptions, pipeline_tag: str | None) -> dict[str, Any]:
+    payload = json.dumps({"allow_pickle": options.allow_pickle, "max_new_tokens": options.max_new_tokens,
+                          "threads": options.threads, "pipeline_tag": pipeline_tag})  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "OMP_NUM_THREADS": str(options.threads)}  # fmt: skip
+    env.pop("HF_TOKEN", None)  # the child reads local files only
+    try:
+        completed = subprocess.run([sys.executable, "-m", "auditor.smoke.worker", str(folder), payload],
+                                   capture_output=True, text=True, timeout=options.timeout, env=env)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"status": "failed", "reason": f"timed out after {options.timeout:.0f}s", "peak_rss_mb": _children_rss()}
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
+    if completed.returncode != 0 or not lines:
+        cause = f"signal {-completed.returncode}" if completed.returncode < 0 else f"exit code {completed.returncode}"
+        missing = "No module named 'torch'" in completed.stderr or "No module named 'transformers'" in completed.stderr
+        if missing:
+            return _skipped("torch and transformers are not installed: pip install 'auditor[smoke]'")
+        tail = completed.stderr.strip().splitlines()[-1:] or [""]
+        return {"status": "failed", "reason": f"the model process crashed ({cause}) {tail[0][:200]}".strip(),
+                "peak_rss_mb": _children_rss()}  # fmt: skip
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def _children_rss() -> float:
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
