@@ -176,3 +176,27 @@ def test_a_plain_audit_never_imports_torch(tmp_path: Path) -> None:
              "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", probe, str(folder)], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_gguf_metadata_is_read_without_loading_tensors(tmp_path: Path) -> None:
+    gguf = pytest.importorskip("gguf")
+    import numpy as np
+
+    folder = tmp_path / "acme__tiny-gguf"
+    folder.mkdir()
+    writer = gguf.GGUFWriter(str(folder / "tiny.Q8_0.gguf"), "llama")
+    writer.add_name("tiny")
+    writer.add_context_length(64)
+    writer.add_tensor("token_embd.weight", np.zeros((12, 16), dtype=np.float32))
+    writer.add_tensor("output.weight", np.zeros((16, 12), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    (folder / "README.md").write_text(CARD)
+    facts = read_folder(folder, str(folder))
+    (weights,) = facts.weights or ()
+    assert (weights.format, weights.tensors, weights.parameters) == ("gguf", 2, 2 * 12 * 16)
+    assert weights.metadata["general.architecture"] == "llama" and weights.metadata["general.name"] == "tiny"
+    smoke = run_smoke(facts, SmokeOptions())
+    assert smoke["status"] == "skipped" and "gguf" in smoke["reason"]

@@ -89,6 +89,10 @@ def run_smoke(facts: ModelFacts, options: SmokeOptions | None = None, hub: HubSo
         if any(c["status"] == "mismatch" for c in checksums):
             return {"status": "failed", "reason": "downloaded weights do not match the Hub's sha256",
                     "checksums": checksums}  # fmt: skip
+        dangerous = _scan_downloaded_pickles(folder, files)
+        if dangerous:
+            return _skipped(f"pickle scan found code-running imports in {', '.join(dangerous)}: never loaded",
+                            checksums=checksums)  # fmt: skip
     else:
         folder = Path(facts.location)
     config = _config(folder)
@@ -128,6 +132,18 @@ def _download(facts: ModelFacts, files: list[str], hub: HubSource | None) -> Pat
     if folder is None:
         raise FileNotFoundError("nothing to download")
     return folder
+
+
+def _scan_downloaded_pickles(folder: Path, files: list[str]) -> list[str]:
+    """Hub pickles are scanned once downloaded, before anything may load them."""
+    from auditor.weights.inspect import PICKLE_FORMATS, scan_pickle
+
+    dangerous = []
+    for name in files:
+        fmt = weight_format(name)
+        if fmt in PICKLE_FORMATS and scan_pickle(folder / name, name, fmt, None).dangerous_globals:
+            dangerous.append(name)
+    return dangerous
 
 
 def _verify(facts: ModelFacts, folder: Path, files: list[str]) -> list[dict[str, Any]]:
