@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from auditor.render import json_format, text_format
+from auditor.render import json_format, junit_format, markdown_format, sarif_format, text_format
 from auditor.result import AuditResult
 
 Renderer = Callable[[Sequence[AuditResult]], str]
@@ -13,4 +13,7 @@ RENDERERS: dict[str, Renderer] = {
     "json": json_format.render_json,
     "jsonl": json_format.render_jsonl,
     "text": text_format.render_text,
+    "md": markdown_format.render_markdown,
+    "sarif": sarif_format.render_sarif,
+    "junit": junit_format.render_junit,
 }

@@ -12,6 +12,16 @@ from auditor._resources import data_dir
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+
+
+def markdown_safe(value: object) -> str:
+    """Untrusted text as literal Markdown: one line, HTML escaped, Markdown punctuation backslash-escaped."""
+    text = " ".join(terminal_safe(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def terminal_safe(value: object) -> str:
     """Text safe to print on a terminal: control characters (ANSI escapes from a card) are shown, not run."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
@@ -28,4 +38,5 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["tty"] = terminal_safe
+    env.filters["md"] = markdown_safe
     return env
