@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.context import AuditContext
@@ -12,6 +13,7 @@ from auditor.engine import run_checks
 from auditor.errors import AuditorError
 from auditor.facts import ModelFacts
 from auditor.findings import Severity
+from auditor.lineage.tree import FactsCache, LineageNode, folder_fetch, resolve_lineage
 from auditor.result import AuditResult, decide, error_result
 from auditor.sources import gather, parse_target
 
@@ -28,9 +30,12 @@ def assess(
     fail_on: Severity = "error",
     mot_record: Mapping[str, Any] | None = None,
     smoke: Mapping[str, Any] | None = None,
+    lineage: list[LineageNode] | None = None,
 ) -> AuditResult:
-    """Run every rule over gathered facts (with an MOT self-declaration and a smoke result, when given)."""
-    ctx = AuditContext(facts, mot_record=mot_record, smoke=smoke)
+    """Run every rule over gathered facts (with an MOT record, a smoke result and resolved lineage, if given)."""
+    if lineage is None:
+        lineage = resolve_lineage(facts, None)  # parents listed, not resolved
+    ctx = AuditContext(facts, mot_record=mot_record, smoke=smoke, lineage=lineage)
     findings = run_checks(ctx)
     return AuditResult(
         facts.target,
@@ -40,7 +45,18 @@ def assess(
         license=ctx.license,
         openness=ctx.openness,
         smoke=dict(smoke) if smoke is not None else None,
+        lineage=lineage,
     )
+
+
+def parent_cache(hub: HubSource | None, models_dir: Path | None) -> FactsCache | None:
+    """Where parents are read from: a folder of snapshots if given, else the Hub source (or its cache offline)."""
+    if models_dir is not None:
+        return FactsCache(folder_fetch(models_dir))
+    if hub is not None:
+        source = hub
+        return FactsCache(lambda model_id: source.fetch(model_id, None, model_id))
+    return None
 
 
 def audit(
@@ -52,6 +68,8 @@ def audit(
     hub: HubSource | None = None,
     mot_record: Mapping[str, Any] | None = None,
     smoke: SmokeOptions | None = None,
+    models_dir: Path | None = None,
+    parents: FactsCache | None = None,
 ) -> AuditResult:
     """Audit one target: ``org/name[@rev]``, a snapshot folder, or a README.md path.
 
@@ -63,12 +81,15 @@ def audit(
 
         hub = HubSource(offline=offline)
     facts = gather(parsed, hub)
+    if parents is None:
+        parents = parent_cache(hub if parsed.kind == "hub" else None, models_dir)
+    lineage = resolve_lineage(facts, parents)
     smoked = None
     if smoke is not None:
         from auditor.smoke import run_smoke
 
         smoked = run_smoke(facts, smoke, hub)
-    return assess(facts, fail_on=fail_on, mot_record=mot_record, smoke=smoked)
+    return assess(facts, fail_on=fail_on, mot_record=mot_record, smoke=smoked, lineage=lineage)
 
 
 def audit_many(
@@ -81,6 +102,7 @@ def audit_many(
     workers: int = 4,
     mot_record: Mapping[str, Any] | None = None,
     smoke: SmokeOptions | None = None,
+    models_dir: Path | None = None,
 ) -> Iterator[AuditResult]:
     """Audit several targets with bounded concurrency, yielding results in input order.
 
@@ -91,11 +113,22 @@ def audit_many(
         from auditor.sources.hub import HubSource
 
         hub = HubSource(offline=offline)
+    hub_parents = parent_cache(hub, models_dir)  # shared by the batch: each parent repo is read once per run
+    local_parents = parent_cache(None, models_dir)
 
     def one(target: str) -> AuditResult:
         try:
+            parents = local_parents if _is_local(target) else hub_parents
             return audit(
-                target, revision=revision, offline=offline, fail_on=fail_on, hub=hub, mot_record=mot_record, smoke=smoke
+                target,
+                revision=revision,
+                offline=offline,
+                fail_on=fail_on,
+                hub=hub,
+                mot_record=mot_record,
+                smoke=smoke,
+                models_dir=models_dir,
+                parents=parents,
             )
         except AuditorError as error:
             return error_result(target, error.kind, str(error), fail_on)

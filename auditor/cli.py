@@ -14,7 +14,7 @@ import click
 
 from auditor import __version__
 
-FORMATS = ("json", "jsonl", "text", "md", "sarif", "junit")
+FORMATS = ("json", "jsonl", "text", "md", "sarif", "junit", "html")
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
 
@@ -80,7 +80,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="Write the report to this file instead of standard output.",
 )
@@ -107,6 +107,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
     default=None,
     help="A Model Openness Tool record of the model: show where it and the evidence disagree.",
 )
+@click.option(
+    "--models-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Resolve parent models from this folder of snapshots (org/name or org__name) instead of the Hub.",
+)
 @click.option("--smoke", is_flag=True, help="Also load and run the weights locally (needs auditor[smoke]).")
 @_smoke_options
 def audit(
@@ -119,6 +125,7 @@ def audit(
     workers: int,
     policy_path: Path | None,
     mot_record: Path | None,
+    models_dir: Path | None,
     smoke: bool,
     allow_pickle: bool,
     max_weights: int,
@@ -145,6 +152,7 @@ def audit(
         workers=workers,
         mot_record=record,
         smoke=_smoke_config(allow_pickle, max_weights, smoke_timeout) if smoke else None,
+        models_dir=models_dir,
     ):
         if policy is not None:
             from auditor.policy import apply_policy
@@ -157,16 +165,30 @@ def audit(
             sink.flush()
         results.append(result)
     if not stream_lines:
-        text = RENDERERS[fmt](results)
-        if output is None:
-            sink.write(text)
-        else:
-            try:
-                output.write_text(text, encoding="utf-8")
-            except OSError as error:
-                raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
-            click.echo(f"auditor: wrote {output}", err=True)
+        _write_report(results, fmt, output)
     sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
+
+
+def _write_report(results: list[Any], fmt: str, output: Path | None, renderers: dict[str, Any] | None = None) -> None:
+    """Standard output, a file, or (HTML for several models) a folder with index.html and one page each."""
+    from auditor.render import RENDERERS
+
+    RENDERERS = renderers or RENDERERS
+    if output is None:
+        sys.stdout.write(RENDERERS[fmt](results))
+        return
+    try:
+        if fmt == "html":
+            from auditor.render.html_format import write_html
+
+            written = write_html(results, output)
+            click.echo(f"auditor: wrote {written[0]}" + (f" and {len(written) - 1} pages" if len(written) > 1 else ""),
+                       err=True)  # fmt: skip
+            return
+        output.write_text(RENDERERS[fmt](results), encoding="utf-8")
+    except OSError as error:
+        raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
+    click.echo(f"auditor: wrote {output}", err=True)
 
 
 def _read_policy(path: Path) -> Any:
@@ -290,7 +312,7 @@ def mof_command(records: tuple[Path, ...], fmt: str) -> None:
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help="Write the report here; the summary still goes to the terminal.",
 )
@@ -329,10 +351,7 @@ def check_command(
         [w.to_dict() for w in policy.waivers],
     )  # fmt: skip
     if output is not None:
-        try:
-            output.write_text(renderers[fmt or "json"](results), encoding="utf-8")
-        except OSError as error:
-            raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
+        _write_report(results, fmt or "json", output, renderers)
         click.echo(summary, nl=False)
     elif fmt in (None, "text"):
         click.echo(summary, nl=False)

@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor.facts import ModelFacts
 from auditor.licenses.resolve import LicenseProfile, resolve_license
+from auditor.lineage.tree import LineageNode
 from auditor.openness.assess import Openness, assess_openness, compare_with_mot
 
 
@@ -24,9 +25,11 @@ class AuditContext:
         *,
         mot_record: Mapping[str, Any] | None = None,
         smoke: Mapping[str, Any] | None = None,
+        lineage: list[LineageNode] | None = None,
     ) -> None:
         self.facts = facts
         self.mot_record = mot_record
+        self.lineage = lineage  # resolved parents (through the source), or None when not resolved
         self.smoke = smoke  # the smoke run's result, when one was asked for
 
     @cached_property

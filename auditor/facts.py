@@ -67,6 +67,7 @@ class CardFacts:
     license_statements: tuple[LicenseStatement, ...]
     problems: tuple[CardProblem, ...]
     claims: tuple[LicenseStatement, ...] = ()  # sentences saying code, data or logs are (to be) released
+    derivations: tuple[LicenseStatement, ...] = ()  # sentences saying what the model is derived from
     revisions: tuple[str, ...] = ()  # revisions named in code snippets (revision="step3000"): checkpoints
     usage_line: int | None = None  # first code snippet that loads the model (from_pretrained, pipeline …)
 
@@ -177,6 +178,7 @@ class ModelFacts:
     access: tuple[AccessNote, ...] = field(default_factory=tuple)
     datasets: tuple[DatasetFacts, ...] = ()  # the datasets' own cards, where the source could read them
     weights: tuple[WeightFile, ...] | None = None  # None: the source could not inspect weight files
+    configs: tuple[Document, ...] = ()  # config.json, adapter_config.json, merge configs: lineage evidence
 
     def file_paths(self) -> tuple[str, ...]:
         """Paths of the known repository files (empty when unknown)."""

@@ -12,14 +12,23 @@ from auditor import __version__
 from auditor.facts import ModelFacts
 from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
 from auditor.licenses.resolve import LicenseProfile
+from auditor.licenses.terms import combine_all
+from auditor.lineage.tree import LineageNode
 from auditor.openness.assess import Openness
 from auditor.sources.card import string_list, string_value
 from auditor.sources.datasets import evaluation_datasets, training_datasets
 
 SCHEMA_VERSION = "1"
 VerdictStatus = Literal["pass", "fail", "error"]
-_NO_OPENNESS: dict[str, Any] = {"criteria": {}, "mof_class": None, "mof_progress": None, "mof_components": {},
-                                "mof_missing_for_next_class": None, "osaid": None, "mot_comparison": []}  # fmt: skip
+_NO_OPENNESS: dict[str, Any] = {
+    "criteria": {},
+    "mof_class": None,
+    "mof_progress": None,
+    "mof_components": {},
+    "mof_missing_for_next_class": None,
+    "osaid": None,
+    "mot_comparison": [],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,7 @@ class AuditResult:
     error: AuditError | None = None
     license: LicenseProfile | None = None
     openness: Openness | None = None
+    lineage: list[LineageNode] | None = None
     smoke: dict[str, Any] | None = None
     generated_at: str = field(default_factory=lambda: _now())
 
@@ -67,7 +77,7 @@ class AuditResult:
             "card": _card(facts),
             "license": _license(self.license),
             "openness": self.openness.to_dict() if self.openness is not None else _NO_OPENNESS,
-            "lineage": _lineage(facts),
+            "lineage": _lineage(facts, self.lineage, self.license),
             "findings": [f.to_dict() for f in self.findings],
             "verdict": {
                 "status": self.verdict.status,
@@ -165,12 +175,43 @@ def _card(facts: ModelFacts | None) -> dict[str, Any] | None:
 def _license(profile: LicenseProfile | None) -> dict[str, Any]:
     if profile is not None:
         return profile.to_dict()
-    return {"declared": [], "name": None, "link": None, "spdx": None, "records": [], "resolved_from": "none",
-            "osi_approved": None, "category": None, "terms": None, "unknown_ids": [], "detected_files": [],
-            "prose": [], "sources": []}  # fmt: skip
+    return {
+        "declared": [],
+        "name": None,
+        "link": None,
+        "spdx": None,
+        "records": [],
+        "resolved_from": "none",
+        "osi_approved": None,
+        "category": None,
+        "terms": None,
+        "unknown_ids": [],
+        "detected_files": [],
+        "prose": [],
+        "sources": [],
+    }
 
 
-def _lineage(facts: ModelFacts | None) -> dict[str, Any]:
+def _lineage(
+    facts: ModelFacts | None, tree: list[LineageNode] | None, profile: LicenseProfile | None
+) -> dict[str, Any]:
+    declared = _declared_lineage(facts)
+    nodes = [n for node in tree or () for _, n in node.walk()]
+    unresolved = [n.id for n in nodes if n.status not in ("resolved", "gated")]
+    effective = None
+    if profile is not None and profile.known:
+        records = [*profile.records, *(r for n in nodes if n.license and n.license.known for r in n.license.records)]
+        terms, category, osi = combine_all(list(dict.fromkeys(records)))
+        effective = {
+            "licenses": sorted({r.spdx for r in records}),
+            "category": category,
+            "osi_approved": osi,
+            "terms": terms.to_dict(),
+        }
+    return {**declared, "tree": [n.to_dict() for n in tree or ()], "unresolved": unresolved, "effective": effective}
+
+
+def _declared_lineage(facts: ModelFacts | None) -> dict[str, Any]:
     card = facts.card if facts else None
     metadata = card.metadata if card else {}
     parents: dict[str, dict[str, Any]] = {}

@@ -73,6 +73,41 @@ HUB.add(
 HUB.add(
     FakeRepo("acme-open/eval-suite", {"README.md": b"---\nlicense: apache-2.0\n---\n# Eval\n"}, repo_type="dataset")
 )
+# Lineage fixtures: a synthetic Mistral base (Apache-2.0), Llama 2 with its license text, a cycle and a deep chain.
+HUB.add(FakeRepo("mistralai/Mistral-7B-v0.1", {"README.md": b"---\nlicense: apache-2.0\n---\n# Mistral 7B\n"}))
+HUB.add(
+    FakeRepo(
+        "meta-llama/Llama-2-7b-hf",
+        {
+            "README.md": (CARDS / "NousResearch__Llama-2-7b-hf" / "README.md").read_bytes(),
+            "LICENSE.txt": (LICENSES / "llama2.txt").read_bytes(),
+        },
+    )
+)
+HUB.add(
+    FakeRepo("huggyllama/llama-7b", {"README.md": b"---\nlicense: other\nlicense_name: llama-license\n---\n# LLaMA\n"})
+)
+HUB.add(
+    FakeRepo(
+        "acme/vicuna-like-delta",
+        {
+            "README.md": b"---\nlicense: apache-2.0\nbase_model: huggyllama/llama-7b\n"
+            b"---\n# Delta weights\nDelta weights on top of LLaMA: apply them "
+            b"to the original LLaMA weights.\n"
+        },
+    )
+)
+HUB.add(FakeRepo("acme/cycle-a", {"README.md": b"---\nlicense: mit\nbase_model: acme/cycle-b\n---\n"}))
+HUB.add(FakeRepo("acme/cycle-b", {"README.md": b"---\nlicense: mit\nbase_model: acme/cycle-a\n---\n"}))
+for _depth in range(11):
+    _card = (
+        f"---\nlicense: apache-2.0\nbase_model: acme/deep-{_depth + 1}\n---\n"
+        if _depth < 10
+        else "---\nlicense: gpl-3.0\n---\n"
+    )
+    HUB.add(FakeRepo(f"acme/deep-{_depth}", {"README.md": _card.encode()}))
+HUB.add(FakeRepo("acme/nc-data", {"README.md": b"---\nlicense: cc-by-nc-4.0\n---\n"}, repo_type="dataset"))
+HUB.add(FakeRepo("acme/trained-on-nc", {"README.md": b"---\nlicense: apache-2.0\ndatasets: [acme/nc-data]\n---\n"}))
 HUB.add(FakeRepo("acme/no-card", {"config.json": b"{}", "LICENSE": b"MIT License\n\nCopyright (c) acme\n"}))
 HUB.add(FakeRepo("acme/disabled", {"README.md": b"---\nlicense: mit\n---\n"}, disabled=True))
 HUB.add(FakeRepo("acme/private", {"README.md": b"---\nlicense: mit\n---\n"}, private=True))

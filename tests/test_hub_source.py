@@ -53,7 +53,7 @@ def test_unknown_revision_and_repo_are_not_found(hub: FakeHub, hub_source: HubSo
 def test_gated_without_token_is_a_finding(hub: FakeHub, hub_source: HubSource) -> None:
     facts = hub_source.fetch("meta-llama/Meta-Llama-3-8B", None, "x")
     assert facts.card is not None  # the card itself is readable
-    assert {n.file for n in facts.access if n.kind == "gated"} == {"LICENSE", "USE_POLICY.md"}
+    assert {n.file for n in facts.access if n.kind == "gated"} == {"LICENSE", "USE_POLICY.md", "config.json"}
     assert facts.documents == ()
     found = assess(facts)
     denied = [f for f in found.findings if f.rule == "HUB-ACCESS-DENIED"]

@@ -94,9 +94,9 @@ def requirement_findings(result: AuditResult, policy: Policy) -> list[Finding]:
     if policy.safe_weights and facts is not None:
         findings += _weights_findings([f.path for f in facts.files] if facts.files is not None else None)
     if policy.max_unresolved_parents is not None:
-        parents = result.to_dict()["lineage"]["base_models"]
+        parents = result.to_dict()["lineage"]["unresolved"]
         if len(parents) > policy.max_unresolved_parents:
-            names = ", ".join(p["id"] for p in parents)
+            names = ", ".join(parents)
             findings.append(
                 _finding(
                     "POLICY-LINEAGE-UNRESOLVED",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from auditor.render import json_format, junit_format, markdown_format, sarif_format, text_format
+from auditor.render import html_format, json_format, junit_format, markdown_format, sarif_format, text_format
 from auditor.result import AuditResult
 
 Renderer = Callable[[Sequence[AuditResult]], str]
@@ -16,4 +16,5 @@ RENDERERS: dict[str, Renderer] = {
     "md": markdown_format.render_markdown,
     "sarif": sarif_format.render_sarif,
     "junit": junit_format.render_junit,
+    "html": html_format.render_html,
 }

@@ -31,7 +31,7 @@ def terminal_safe(value: object) -> str:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("reports"))),
-        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml", "html.j2", "xml.j2"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -39,4 +39,5 @@ def environment() -> jinja2.Environment:
     )
     env.filters["tty"] = terminal_safe
     env.filters["md"] = markdown_safe
+    env.tests["http_url"] = lambda value: bool(re.match(r"^https?://[^\s\"'<>]+$", str(value or ""), re.I))
     return env

@@ -70,6 +70,7 @@ _USAGE = re.compile(r"\.from_pretrained\(|\bpipeline\(|SentenceTransformer\(|\bL
 MAX_REVISIONS = 50
 MAX_CLAIMS = 50
 _CLAIM_HINTS = ("releas", "availab", "publish", "open", "coming soon")
+_DERIVATION_HINTS = ("tuned", "based on", "quantiz", "quantis", "merge", "distill", "delta", "xor", "on top of")
 _LICENSE_HINTS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved")
 _CLAIM = re.compile(
     r"\b(code|scripts?|logs?|checkpoints?|datasets?|data|weights)\b.{0,60}\b(releas\w*|available|coming soon|"
@@ -87,6 +88,7 @@ class BodyFacts:
     revisions: list[str] = field(default_factory=list)
     usage_line: int | None = None
     claims: list[LicenseStatement] = field(default_factory=list)
+    derivations: list[LicenseStatement] = field(default_factory=list)
 
 
 def _host_is(host: str, names: tuple[str, ...]) -> bool:
@@ -161,6 +163,9 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
         if claim_hint and len(facts.claims) < MAX_CLAIMS and _CLAIM.search(line):
             section = current[0] if current else None
             facts.claims.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
+        if not in_fence and len(facts.derivations) < MAX_CLAIMS and any(w in low for w in _DERIVATION_HINTS):
+            section = current[0] if current else None
+            facts.derivations.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
         license_hint = not in_fence and any(w in low for w in _LICENSE_HINTS)
         if license_hint and not statements_full and _LICENSE_WORDS.search(line):
             text = _clean(line)

@@ -93,6 +93,7 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         problems=tuple(problems),
         revisions=tuple(body_facts.revisions),
         claims=tuple(body_facts.claims),
+        derivations=tuple(body_facts.derivations),
         usage_line=body_facts.usage_line,
     )
 

@@ -18,6 +18,22 @@ def is_document(path: str) -> bool:
     return "/" not in path and bool(_DOCUMENT.match(path))
 
 
+CONFIG_NAMES = (
+    "config.json",
+    "adapter_config.json",
+    "mergekit_config.yml",
+    "mergekit_config.yaml",
+    "merge_config.yml",
+    "merge_config.yaml",
+)
+MAX_CONFIG_BYTES = 256 * 1024
+
+
+def is_config(path: str) -> bool:
+    """Top-level configuration files that say what a model derives from."""
+    return path in CONFIG_NAMES
+
+
 def find_card(paths: list[str] | tuple[str, ...]) -> str | None:
     """The repository's model card among its files, if any."""
     present = set(paths)

@@ -27,7 +27,7 @@ from huggingface_hub.hf_api import ModelInfo
 from auditor.errors import HubUnavailableError, OfflineMissingError, TargetNotFoundError
 from auditor.facts import AccessNote, CardFacts, DatasetFacts, Document, HubMeta, ModelFacts, RepoFile, WeightFile
 from auditor.sources.card import parse_card, string_list, string_value
-from auditor.sources.common import MAX_DOCUMENT_BYTES, find_card, is_document
+from auditor.sources.common import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES, find_card, is_config, is_document
 from auditor.sources.datasets import named_datasets
 from auditor.sources.local import read_folder
 from auditor.weights.inspect import weight_format
@@ -124,10 +124,16 @@ class HubSource:
             data = self._download(repo_id, file.path, revision, sha, notes)
             if data is not None:
                 documents.append(Document(file.path, data.decode("utf-8", errors="replace")))
+        configs = []
+        for file in files or ():
+            if is_config(file.path) and (file.size or 0) <= MAX_CONFIG_BYTES:
+                data = self._download(repo_id, file.path, revision, sha, notes)
+                if data is not None:
+                    configs.append(Document(file.path, data.decode("utf-8", errors="replace")))
         datasets = tuple(self.dataset(d) for d in named_datasets(card))
         weights = self._weights(repo_id, sha or revision, files, notes) if files is not None else None
         facts = self._facts(repo_id, revision, target, info, card, documents, notes, files=files)
-        return replace(facts, datasets=datasets, weights=weights)
+        return replace(facts, datasets=datasets, weights=weights, configs=tuple(configs))
 
     def _weights(
         self, repo_id: str, revision: str | None, files: list[RepoFile], notes: list[AccessNote]

@@ -8,7 +8,7 @@ from pathlib import Path
 from auditor.errors import InputError, TargetNotFoundError
 from auditor.facts import AccessNote, Document, ModelFacts, RepoFile, SourceKind, WeightFile
 from auditor.sources.card import parse_card
-from auditor.sources.common import MAX_DOCUMENT_BYTES, find_card, is_document
+from auditor.sources.common import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES, find_card, is_config, is_document
 from auditor.weights.inspect import inspect_file, weight_format
 
 _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
@@ -93,6 +93,11 @@ def read_folder(
             notes = (*notes, AccessNote("download-failed", f"{card_name}: {error.strerror}", card_name))
     documents, doc_notes = read_documents(root, files)
     weights = inspect_weights(root, files)
+    configs = tuple(
+        Document(f.path, (root / f.path).read_text(encoding="utf-8", errors="replace"))
+        for f in files
+        if is_config(f.path) and (f.size or 0) <= MAX_CONFIG_BYTES
+    )
     return ModelFacts(
         target=target,
         source=source,
@@ -105,6 +110,7 @@ def read_folder(
         documents=tuple(documents),
         access=(*notes, *doc_notes),
         weights=weights,
+        configs=configs,
     )
 
 

@@ -1,0 +1,132 @@
+"""Resolving parents into a lineage tree through a source: depth-bounded, cycle-safe, each repo read once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from auditor.errors import AuditorError, HubUnavailableError, OfflineMissingError, TargetNotFoundError
+from auditor.facts import ModelFacts
+from auditor.findings import Evidence
+from auditor.licenses.resolve import LicenseProfile, resolve_license
+from auditor.lineage.parents import find_parents
+
+NodeStatus = Literal[
+    "resolved", "gated", "missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id", "not-resolved"
+]
+MAX_DEPTH = 6
+Fetch = Callable[[str], ModelFacts]
+
+
+@dataclass
+class LineageNode:
+    """A model in the lineage: how it relates to its child, its license, and its own parents."""
+
+    id: str
+    relation: str | None
+    status: NodeStatus
+    evidence: list[Evidence] = field(default_factory=list)
+    license: LicenseProfile | None = None
+    parents: list[LineageNode] = field(default_factory=list)
+    note: str | None = None
+
+    def walk(self, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], LineageNode]]:
+        """Every ancestor with the path that leads to it (child first)."""
+        here = (*path, self.id)
+        found = [(here, self)]
+        for parent in self.parents:
+            found += parent.walk(here)
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        profile = self.license
+        return {
+            "id": self.id,
+            "relation": self.relation,
+            "status": self.status,
+            "note": self.note,
+            "declared_license": list(profile.declared) if profile else [],
+            "license": profile.expression if profile else None,
+            "category": profile.category if profile and profile.known else None,
+            "obligations": list(profile.terms.conditions) if profile and profile.known else [],
+            "evidence": [e.to_dict() for e in self.evidence],
+            "parents": [p.to_dict() for p in self.parents],
+        }
+
+
+class FactsCache:
+    """Fetches each repository at most once per run (thread-safe), remembering failures too."""
+
+    def __init__(self, fetch: Fetch) -> None:
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._done: dict[str, ModelFacts | AuditorError] = {}
+
+    def get(self, model_id: str) -> ModelFacts | AuditorError:
+        key = model_id.lower()
+        with self._lock:
+            if key in self._done:
+                return self._done[key]
+        try:
+            value: ModelFacts | AuditorError = self._fetch(model_id)
+        except AuditorError as error:
+            value = error
+        with self._lock:
+            self._done.setdefault(key, value)
+            return self._done[key]
+
+
+def folder_fetch(models_dir: Path) -> Fetch:
+    """Parents from a folder of local snapshots: MODELS_DIR/org/name or MODELS_DIR/org__name."""
+    from auditor.sources.local import read_folder
+
+    def fetch(model_id: str) -> ModelFacts:
+        for candidate in (models_dir / model_id, models_dir / model_id.replace("/", "__")):
+            if candidate.is_dir():
+                return replace(read_folder(candidate, model_id), model_id=model_id)
+        raise OfflineMissingError(f"{model_id}: not in {models_dir}")
+
+    return fetch
+
+
+def resolve_lineage(facts: ModelFacts, cache: FactsCache | None, *, max_depth: int = MAX_DEPTH) -> list[LineageNode]:
+    """The model's parents, resolved recursively (None cache: listed, not resolved)."""
+    return _parents(facts, cache, max_depth, (facts.model_id.lower(),))
+
+
+def _parents(facts: ModelFacts, cache: FactsCache | None, depth: int, path: tuple[str, ...]) -> list[LineageNode]:
+    nodes = []
+    for parent in find_parents(facts):
+        node = LineageNode(parent.id, parent.relation, "not-resolved", list(parent.evidence))
+        nodes.append(node)
+        if not parent.hub_id:
+            node.status, node.note = "not-a-hub-id", "a local path or a name, not a Hub id: cannot be looked up"
+            continue
+        if parent.id.lower() in path:
+            node.status, node.note = "cycle", f"{parent.id} is already an ancestor on this path"
+            continue
+        if cache is None:
+            node.note = "parents are resolved through the Hub (or --models-dir); this source has neither"
+            continue
+        if depth <= 0:
+            node.status, node.note = "depth-limit", f"lineage deeper than {MAX_DEPTH} levels was not followed"
+            continue
+        result = cache.get(parent.id)
+        if isinstance(result, AuditorError):
+            node.status = {
+                TargetNotFoundError: "missing",
+                HubUnavailableError: "unreachable",
+                OfflineMissingError: "offline",
+            }.get(type(result), "unreachable")  # type: ignore[assignment]
+            node.note = str(result)
+            continue
+        node.license = resolve_license(result)
+        gated = any(n.kind == "gated" for n in result.access)
+        node.status = "gated" if gated and result.card is None else "resolved"
+        if gated:
+            node.note = "gated: access not granted; read from the Hub's card data"
+        node.parents = _parents(result, cache, depth - 1, (*path, parent.id.lower()))
+    return nodes
