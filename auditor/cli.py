@@ -14,7 +14,7 @@ import click
 
 from auditor import __version__
 
-FORMATS = ("json", "jsonl", "text", "md", "sarif", "junit", "html")
+FORMATS = ("json", "jsonl", "text", "md", "sarif", "junit", "html", "spdx", "spdx3", "cyclonedx")
 EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
 
