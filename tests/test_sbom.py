@@ -79,6 +79,22 @@ def test_cyclonedx_1_6_ml_bom_validates() -> None:
     assert any(d["ref"] == llama["bom-ref"] and d.get("dependsOn") for d in bom["dependencies"])
 
 
+def test_policy_and_waivers_appear_in_every_bom(tmp_path: Path) -> None:
+    from auditor.policy import apply_policy, load_policy
+
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(
+        "waivers:\n  - {model: '*', rule: LIC-NOT-OSI, reason: ok, approved_by: legal, expires: 2099-01-01}\n"
+    )
+    policy = load_policy(policy_file)
+    result = apply_policy(audit(str(CARDS / "TheBloke__Llama-2-7B-GGUF" / "README.md")), policy)
+    for fmt in ("spdx", "spdx3", "cyclonedx", "sarif", "junit", "md", "html", "json", "text"):
+        text = RENDERERS[fmt]([result])
+        assert policy.sha256[:16] in text, fmt
+        if fmt not in ("md", "text"):
+            assert "LIC-NOT-OSI" in text, fmt
+
+
 def test_bom_formats_from_the_cli(tmp_path: Path) -> None:
     for fmt in ("spdx", "spdx3", "cyclonedx"):
         out = tmp_path / f"bom.{fmt}.json"

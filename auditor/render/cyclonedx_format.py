@@ -43,7 +43,12 @@ def cyclonedx_bom(results: Sequence[AuditResult]) -> Any:
             for criterion, value in openness["criteria"].items():
                 properties.append(Property(name=f"auditor:openness.{criterion}", value=value["status"]))
         if result.verdict.policy:
-            properties.append(Property(name="auditor:policy.sha256", value=str(result.verdict.policy["sha256"])))
+            policy = result.verdict.policy
+            properties.append(Property(name="auditor:policy.path", value=str(policy["path"])))
+            properties.append(Property(name="auditor:policy.sha256", value=str(policy["sha256"])))
+            for waiver in policy.get("waivers_used", []):
+                value = f"{waiver['rule']} for {waiver['model']} until {waiver['expires']} ({waiver['approved_by']})"
+                properties.append(Property(name="auditor:waiver", value=value))
         references = []
         if facts is not None and facts.location.startswith("https://"):
             references.append(ExternalReference(type=ExternalReferenceType.DISTRIBUTION, url=XsUri(facts.location)))

@@ -20,6 +20,18 @@ from auditor.result import AuditResult
 NAMESPACE = "https://spdx.org/spdxdocs/auditor"
 
 
+def verdict_summary(result: AuditResult) -> str:
+    """The verdict, the policy applied (with its hash) and the waivers used, as one line for BOM comments."""
+    text = f"auditor verdict: {result.verdict.status}"
+    policy = result.verdict.policy
+    if policy:
+        waivers = "; ".join(
+            f"{w['rule']} for {w['model']} until {w['expires']}" for w in policy.get("waivers_used", [])
+        )
+        text += f"; policy {policy.get('path')} sha256 {policy.get('sha256')}; waivers used: {waivers or 'none'}"
+    return text
+
+
 def _ref(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-")[:120] or "x"
 
@@ -68,7 +80,7 @@ def spdx2_document(result: AuditResult) -> Any:
         document_namespace=f"{NAMESPACE}/{_ref(model_id)}-{uuid.uuid5(uuid.NAMESPACE_URL, namespace_seed)}",
         creators=[Actor(ActorType.TOOL, f"auditor-{__version__}")],
         created=_created(result),
-        document_comment=f"verdict: {result.verdict.status}; declared license: {', '.join(declared_raw) or 'none'}",
+        document_comment=f"{verdict_summary(result)}; declared license: {', '.join(declared_raw) or 'none'}",
     )
     model = Package(
         spdx_id="SPDXRef-Model",
@@ -178,6 +190,7 @@ def render_spdx3(results: Sequence[AuditResult]) -> str:
             name=facts.model_id if facts else result.target,
             creationInfo=info,
             software_primaryPurpose=spdx.software_SoftwarePurpose.model,
+            comment=verdict_summary(result),
         )
         if _download(result):
             package.software_downloadLocation = _download(result)
