@@ -234,24 +234,27 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return repo
 
-    def _api(self, method: str, repo_type: str, repo_id: str, revision: str | None) -> None:
+    def _revision(self, method: str, repo_type: str, repo_id: str, revision: str | None) -> tuple[FakeRepo, str] | None:
+        """The repo and the commit a revision names; answers the error itself (and returns None) otherwise."""
         repo = self._repo(method, repo_type, repo_id)
         if repo is None:
-            return
+            return None
         sha = repo.resolve(revision)
         if sha is None:
             self._send(method, 404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
-            return
-        self._send(method, 200, repo.info(sha))
+            return None
+        return repo, sha
+
+    def _api(self, method: str, repo_type: str, repo_id: str, revision: str | None) -> None:
+        found = self._revision(method, repo_type, repo_id, revision)
+        if found is not None:
+            self._send(method, 200, found[0].info(found[1]))
 
     def _file(self, method: str, repo_type: str, repo_id: str, revision: str, filename: str) -> None:
-        repo = self._repo(method, repo_type, repo_id)
-        if repo is None:
+        found = self._revision(method, repo_type, repo_id, revision)
+        if found is None:
             return
-        sha = repo.resolve(revision)
-        if sha is None:
-            self._send(method, 404, {"error": "Revision not found"}, {"X-Error-Code": "RevisionNotFound"})
-            return
+        repo, sha = found
         if repo.gated and not filename.lower().startswith("readme") and not self._authorized():
             status = 403 if self.headers.get("Authorization") else 401
             self._send(

@@ -183,6 +183,14 @@ def render_spdx3(results: Sequence[AuditResult]) -> str:
     agent = objects.add(spdx.SoftwareAgent(_id=f"{base}#auditor", name=f"auditor {__version__}", creationInfo=info))
     roots = []
     elements: list[Any] = [agent]
+
+    def relate(name: str, source: Any, kind: Any, target: Any) -> None:
+        """Add ``target`` and a relationship ``source -kind-> target`` to the graph."""
+        relationship = spdx.Relationship(
+            _id=f"{base}#{name}", creationInfo=info, from_=source, relationshipType=kind, to=[target]
+        )
+        elements.extend([objects.add(target), objects.add(relationship)])
+
     for index, result in enumerate(results):
         facts = result.facts
         package = spdx.ai_AIPackage(
@@ -196,69 +204,33 @@ def render_spdx3(results: Sequence[AuditResult]) -> str:
             package.software_downloadLocation = _download(result)
         if facts is not None and (facts.sha or facts.revision):
             package.software_packageVersion = facts.sha or facts.revision
-        openness = result.openness
-        if openness is not None:
-            package.ai_informationAboutTraining = "; ".join(f"{k}: {c.status}" for k, c in openness.criteria.items())
+        if result.openness is not None:
+            criteria = result.openness.criteria.items()
+            package.ai_informationAboutTraining = "; ".join(f"{k}: {c.status}" for k, c in criteria)
         objects.add(package)
         roots.append(package)
         elements.append(package)
+        model = f"{index + 1}"
         expression = _expression(result)
         if expression:
-            license_element = objects.add(
-                spdx.simplelicensing_LicenseExpression(
-                    _id=f"{base}#license-{index + 1}", creationInfo=info, simplelicensing_licenseExpression=expression
-                )
+            license_element = spdx.simplelicensing_LicenseExpression(
+                _id=f"{base}#license-{model}", creationInfo=info, simplelicensing_licenseExpression=expression
             )
-            elements += [
-                license_element,
-                objects.add(
-                    spdx.Relationship(
-                        _id=f"{base}#declared-{index + 1}",
-                        creationInfo=info,
-                        from_=package,
-                        relationshipType=spdx.RelationshipType.hasDeclaredLicense,
-                        to=[license_element],
-                    )
-                ),
-            ]
+            relate(f"declared-{model}", package, spdx.RelationshipType.hasDeclaredLicense, license_element)
         lineage = result.to_dict()["lineage"]
-        for n, parent in enumerate(lineage["tree"]):
-            parent_package = objects.add(
-                spdx.ai_AIPackage(_id=f"{base}#model-{index + 1}-base-{n + 1}", name=parent["id"], creationInfo=info)
+        for n, parent in enumerate(lineage["tree"], start=1):
+            parent_package = spdx.ai_AIPackage(
+                _id=f"{base}#model-{model}-base-{n}", name=parent["id"], creationInfo=info
             )
-            elements += [
-                parent_package,
-                objects.add(
-                    spdx.Relationship(
-                        _id=f"{base}#descends-{index + 1}-{n + 1}",
-                        creationInfo=info,
-                        from_=package,
-                        relationshipType=spdx.RelationshipType.descendantOf,
-                        to=[parent_package],
-                    )
-                ),
-            ]
-        for n, dataset in enumerate(lineage["datasets"]):
-            data_package = objects.add(
-                spdx.dataset_DatasetPackage(
-                    _id=f"{base}#model-{index + 1}-data-{n + 1}",
-                    name=str(dataset["id"]),
-                    creationInfo=info,
-                    dataset_datasetType=[spdx.dataset_DatasetType.other],
-                )
+            relate(f"descends-{model}-{n}", package, spdx.RelationshipType.descendantOf, parent_package)
+        for n, dataset in enumerate(lineage["datasets"], start=1):
+            data_package = spdx.dataset_DatasetPackage(
+                _id=f"{base}#model-{model}-data-{n}",
+                name=str(dataset["id"]),
+                creationInfo=info,
+                dataset_datasetType=[spdx.dataset_DatasetType.other],
             )
-            elements += [
-                data_package,
-                objects.add(
-                    spdx.Relationship(
-                        _id=f"{base}#trained-{index + 1}-{n + 1}",
-                        creationInfo=info,
-                        from_=package,
-                        relationshipType=spdx.RelationshipType.trainedOn,
-                        to=[data_package],
-                    )
-                ),
-            ]
+            relate(f"trained-{model}-{n}", package, spdx.RelationshipType.trainedOn, data_package)
     objects.add(
         spdx.SpdxDocument(
             _id=f"{base}#document",
