@@ -34,30 +34,28 @@ class MofData:
     open_patterns: tuple[re.Pattern[str], ...]
     content_types: Mapping[str, tuple[str, ...]]
     source: str
+    required_by_class: Mapping[int, list[Component]] = field(default_factory=dict)
 
     def is_open(self, license_id: str) -> bool:
         return license_id in self.open_licenses or any(p.match(license_id) for p in self.open_patterns)
 
     def required(self, mof_class: int) -> list[Component]:
-        return _required(self.components, mof_class)
+        return self.required_by_class.get(mof_class, [])
 
     def by_name(self, name: str) -> Component | None:
         return next((c for c in self.components if c.name.lower() == name.strip().lower()), None)
 
 
 @cache
-def _required(components: tuple[Component, ...], mof_class: int) -> list[Component]:
-    return [c for c in components if c.mof_class == mof_class and c.required]
-
-
-@cache
 def mof_data() -> MofData:
     doc = yaml.safe_load((data_dir("rules") / "openness" / "mof.yaml").read_text(encoding="utf-8"))
+    components = tuple(
+        Component(int(c["id"]), str(c["name"]), str(c["content_type"]), int(c["class"]), bool(c["required"]))
+        for c in doc["components"]
+    )
     return MofData(
-        components=tuple(
-            Component(int(c["id"]), str(c["name"]), str(c["content_type"]), int(c["class"]), bool(c["required"]))
-            for c in doc["components"]
-        ),
+        components=components,
+        required_by_class={k: [c for c in components if c.mof_class == k and c.required] for k in CLASSES},
         open_licenses=frozenset(doc["open_licenses"]) | frozenset(doc["open_data_licenses"]),
         open_patterns=tuple(re.compile(p) for p in doc["open_data_patterns"]),
         content_types={k: tuple(v) for k, v in doc["content_types"].items()},

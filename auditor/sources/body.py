@@ -69,9 +69,9 @@ _REVISION = re.compile(r"""\brevision\s*=\s*["']([\w.\-/]{1,80})["']""")
 _USAGE = re.compile(r"\.from_pretrained\(|\bpipeline\(|SentenceTransformer\(|\bLlama\(model_path|llama-cli|ollama run")
 MAX_REVISIONS = 50
 MAX_CLAIMS = 50
-_CLAIM_HINTS = ("releas", "availab", "publish", "open", "coming soon")
-_DERIVATION_HINTS = ("tuned", "based on", "quantiz", "quantis", "merge", "distill", "delta", "xor", "on top of")
-_LICENSE_HINTS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved")
+_CLAIM_HINT = re.compile("releas|availab|publish|open|coming soon")
+_DERIVATION_HINT = re.compile("tuned|based on|quantiz|quantis|merge|distill|delta|xor|on top of")
+_LICENSE_HINT = re.compile("licen|released under|terms of use|acceptable use|commercial|rights reserved")
 _CLAIM = re.compile(
     r"\b(code|scripts?|logs?|checkpoints?|datasets?|data|weights)\b.{0,60}\b(releas\w*|available|coming soon|"
     r"open[- ]sourc\w*|publish\w*)|\b(releas\w*|publish\w*|open[- ]sourc\w*)\b.{0,60}\b(code|logs?|data)\b",
@@ -159,14 +159,14 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
             section = current[0] if current else None
             links_full = _collect_links(line, line_no, facts.links, seen_urls, section, following)
         low = line.lower()
-        claim_hint = not in_fence and any(w in low for w in _CLAIM_HINTS)
+        claim_hint = not in_fence and _CLAIM_HINT.search(low) is not None
         if claim_hint and len(facts.claims) < MAX_CLAIMS and _CLAIM.search(line):
             section = current[0] if current else None
             facts.claims.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
-        if not in_fence and len(facts.derivations) < MAX_CLAIMS and any(w in low for w in _DERIVATION_HINTS):
+        if not in_fence and len(facts.derivations) < MAX_CLAIMS and _DERIVATION_HINT.search(low):
             section = current[0] if current else None
             facts.derivations.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
-        license_hint = not in_fence and any(w in low for w in _LICENSE_HINTS)
+        license_hint = not in_fence and _LICENSE_HINT.search(low) is not None
         if license_hint and not statements_full and _LICENSE_WORDS.search(line):
             text = _clean(line)
             if text:
