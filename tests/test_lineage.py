@@ -38,6 +38,9 @@ def test_apache_relabel_of_a_llama_3_fine_tune_is_a_conflict_with_the_chain(hub:
     )
     assert parent["parents"][0]["id"] == "NousResearch/Meta-Llama-3-8B"
     assert lineage["effective"]["terms"]["user_cap"] == 700_000_000
+    from tests.test_real_cards import validate
+
+    validate(json.loads(json.dumps(result.to_dict())))
     assert lineage["effective"]["terms"]["commercial_use"] == "conditional"
 
 

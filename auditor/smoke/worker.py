@@ -115,7 +115,7 @@ def run(folder: str, options: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     folder, options = sys.argv[1], json.loads(sys.argv[2])
     try:
-        result = {"status": "ok", **run(folder, options)}
+        result = {"status": "ok", "reason": None, **run(folder, options)}
     except ImportError as error:
         result = {"status": "skipped", "reason": f"{error}: install the extra with pip install 'auditor[smoke]'"}
     except Exception as error:  # reported to the parent as a failure, with the reason
