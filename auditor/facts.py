@@ -119,9 +119,11 @@ class WeightFile:
     dangerous_globals: tuple[str, ...] = ()
     error: str | None = None
 
+    PICKLE_FORMATS = frozenset({"pytorch-pickle", "pickle", "nemo-archive"})  # formats that unpickle on load
+
     @property
     def pickled(self) -> bool:
-        return self.format in ("pytorch-pickle", "pickle", "nemo-archive")
+        return self.format in self.PICKLE_FORMATS
 
     def to_dict(self) -> dict[str, Any]:
         return {

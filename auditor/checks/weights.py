@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from auditor.checks import checker
 from auditor.context import AuditContext
 from auditor.findings import Evidence, Hit
+from auditor.weights.inspect import SAFE_FORMATS
 
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
-_SAFE = {"safetensors", "gguf", "ggml", "onnx", "llamafile"}
 
 
 def stated_parameters(name: str) -> float | None:
@@ -31,7 +31,7 @@ def weights_missing(ctx: AuditContext) -> Iterator[Hit]:
 def weights_pickle_only(ctx: AuditContext) -> Iterator[Hit]:
     weights = ctx.facts.weights or ()
     pickled = [w for w in weights if w.pickled]
-    if pickled and not any(w.format in _SAFE for w in weights):
+    if pickled and not any(w.format in SAFE_FORMATS for w in weights):
         names = ", ".join(w.path for w in pickled[:5])
         yield Hit(f"weights only as pickles ({names}); no safetensors/GGUF/ONNX copy",
                   tuple(Evidence(file=w.path) for w in pickled[:5]))  # fmt: skip

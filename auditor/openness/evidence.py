@@ -19,13 +19,11 @@ from auditor.licenses.names import phrase_in
 from auditor.licenses.resolve import LicenseProfile
 from auditor.sources.card import string_list
 from auditor.sources.datasets import evaluation_datasets, training_datasets
+from auditor.weights.inspect import weight_format
 
 ItemKind = Literal["field", "file", "link", "prose"]
 Scope = Literal["release", "code", "data", "weights", "logs"]
 
-WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".ggml", ".onnx", ".h5", ".msgpack",
-                   ".tflite", ".mlmodel", ".npz", ".keras", ".pdparams", ".nemo", ".llamafile")  # fmt: skip
-_NOT_WEIGHTS = re.compile(r"(^|/)(training_args|optimizer|scheduler|rng_state|scaler)[^/]*$|tokenizer", re.I)
 _TRAIN_FILE = re.compile(r"(^|/)(train|training|finetun\w*|fine_tun\w*|pretrain\w*|sft|dpo|rlhf)[^/]*\.(py|sh|ipynb)$"
                          r"|(^|/)(train|training|recipes?)/.+\.(py|sh|yaml|yml|json)$", re.I)  # fmt: skip
 _EVAL_FILE = re.compile(
@@ -196,8 +194,7 @@ class EvidenceCollector:
         if files is None:
             return [EvidenceItem("prose", "only the card was given: the repository's weight files are unknown",
                                  file=self.card_file)]  # fmt: skip
-        items = [self._file_item(f.path, "weights file") for f in files
-                 if f.path.lower().endswith(WEIGHT_SUFFIXES) and not _NOT_WEIGHTS.search(f.path)]  # fmt: skip
+        items = [self._file_item(f.path, "weights file") for f in files if weight_format(f.path)]
         return items[:20]
 
     def intermediate_checkpoints(self) -> list[EvidenceItem]:

@@ -10,14 +10,12 @@ from fnmatch import fnmatchcase
 
 from auditor.findings import SEVERITIES, Evidence, Finding
 from auditor.licenses.catalog import LicenseRecord, license_catalog
-from auditor.openness.evidence import WEIGHT_SUFFIXES
 from auditor.policy.model import Policy, Waiver
 from auditor.result import AuditResult, decide
 from auditor.rulebook import default_catalog
+from auditor.weights.inspect import PICKLE_FORMATS, SAFE_FORMATS, weight_format
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-_SAFE = (".safetensors", ".gguf", ".ggml", ".onnx", ".llamafile")
 _CRITERION_RANK = {"open": 3, "restricted": 2, "unverified": 1, "absent": 0}
 
 
@@ -115,9 +113,9 @@ def requirement_findings(result: AuditResult, policy: Policy) -> list[Finding]:
 def _weights_findings(paths: list[str] | None) -> list[Finding]:
     if paths is None:
         return [_finding("POLICY-SAFE-WEIGHTS", "only the card was given: the weight formats cannot be checked")]
-    weights = [p for p in paths if p.lower().endswith(WEIGHT_SUFFIXES)]
-    safe = [p for p in weights if p.lower().endswith(_SAFE)]
-    pickled = [p for p in weights if p.lower().endswith(_PICKLE)]
+    formats = {p: weight_format(p) for p in paths}
+    safe = [p for p, fmt in formats.items() if fmt in SAFE_FORMATS]
+    pickled = [p for p, fmt in formats.items() if fmt in PICKLE_FORMATS]
     if pickled and not safe:
         return [
             _finding(

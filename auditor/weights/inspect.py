@@ -31,8 +31,9 @@ FORMATS = {
     ".npz": "numpy",
     ".nemo": "nemo-archive",
     ".llamafile": "llamafile",
+    ".pdparams": "paddle",
 }
-PICKLE_FORMATS = {"pytorch-pickle", "pickle", "nemo-archive"}
+PICKLE_FORMATS = WeightFile.PICKLE_FORMATS
 SAFE_FORMATS = {"safetensors", "gguf", "ggml", "onnx", "llamafile"}
 _NOT_WEIGHTS = ("training_args", "optimizer", "scheduler", "rng_state", "scaler", "tokenizer")
 
