@@ -26,8 +26,11 @@ def test_apache_relabel_of_a_llama_3_fine_tune_is_a_conflict_with_the_chain(hub:
     result = audit("NousResearch/Hermes-2-Theta-Llama-3-8B")
     conflicts = rules(result)["LINEAGE-LICENSE-CONFLICT"]
     assert result.verdict.status == "fail"
-    assert any("NousResearch/Hermes-2-Theta-Llama-3-8B → NousResearch/Hermes-2-Pro-Llama-3-8B is under "
-               "LicenseRef-Llama-3-Community" in m for m in conflicts)  # fmt: skip
+    assert any(
+        "NousResearch/Hermes-2-Theta-Llama-3-8B → NousResearch/Hermes-2-Pro-Llama-3-8B is under "
+        "LicenseRef-Llama-3-Community" in m
+        for m in conflicts
+    )
     assert any("→ NousResearch/Meta-Llama-3-8B" in m for m in conflicts)
     inherited = " ".join(rules(result)["LINEAGE-INHERITED-OBLIGATIONS"])
     assert "name-prefix" in inherited and "acceptable-use-policy" in inherited
@@ -82,6 +85,41 @@ def test_each_parent_repo_is_read_once_per_run(hub: FakeHub) -> None:
     assert hub.count("GET", "/api/models/meta-llama/Llama-2-7b-hf") == 1
 
 
+def test_each_parent_is_read_once_even_with_concurrent_workers(hub: FakeHub) -> None:
+    from tests.fakehub import FakeRepo
+
+    children = [f"acme/llama-child-{i}" for i in range(6)]
+    for child in children:
+        hub.add(FakeRepo(child, {"README.md": b"---\nlicense: llama2\nbase_model: meta-llama/Llama-2-7b-hf\n---\n"}))
+    results = list(audit_many(children, workers=4))
+    assert [r.target for r in results] == children and all(r.error is None for r in results)
+    assert all(r.to_dict()["lineage"]["tree"][0]["status"] == "resolved" for r in results)
+    assert hub.count("GET", "/api/models/meta-llama/Llama-2-7b-hf") == 1
+
+
+def test_once_per_key_under_contention() -> None:
+    import threading
+    import time
+
+    from auditor.once import OncePerKey
+
+    calls = []
+    memo: OncePerKey[int] = OncePerKey()
+
+    def compute() -> int:
+        calls.append(1)
+        time.sleep(0.05)
+        return 42
+
+    values: list[int] = []
+    threads = [threading.Thread(target=lambda: values.append(memo.get("k", compute))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert values == [42] * 8 and len(calls) == 1
+
+
 def test_missing_and_gated_parents(hub: FakeHub, tmp_path: Path) -> None:
     from tests.fakehub import FakeRepo
 
@@ -107,8 +145,12 @@ def test_parents_from_adapter_config_merge_config_and_prose(tmp_path: Path) -> N
     (folder / "adapter_config.json").write_text('{"base_model_name_or_path": "meta-llama/Llama-2-7b-chat-hf"}')
     (folder / "mergekit_config.yml").write_text("models:\n  - model: org/a\n  - model: org/b\nbase_model: org/a\n")
     parents = {p.id: p.relation for p in find_parents(read_folder(folder, str(folder)))}
-    assert parents == {"meta-llama/Llama-2-7b-chat-hf": "adapter", "org/a": "merge", "org/b": "merge",
-                       "meta-llama/Llama-2-7b-hf": "finetune"}  # fmt: skip
+    assert parents == {
+        "meta-llama/Llama-2-7b-chat-hf": "adapter",
+        "org/a": "merge",
+        "org/b": "merge",
+        "meta-llama/Llama-2-7b-hf": "finetune",
+    }
 
 
 def test_local_parents_with_models_dir(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +12,7 @@ from auditor.facts import ModelFacts
 from auditor.findings import Evidence
 from auditor.licenses.resolve import LicenseProfile, resolve_license
 from auditor.lineage.parents import find_parents
+from auditor.once import OncePerKey
 
 NodeStatus = Literal[
     "resolved", "gated", "missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id", "not-resolved"
@@ -62,21 +62,16 @@ class FactsCache:
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
-        self._lock = threading.Lock()
-        self._done: dict[str, ModelFacts | AuditorError] = {}
+        self._values: OncePerKey[ModelFacts | AuditorError] = OncePerKey()
 
     def get(self, model_id: str) -> ModelFacts | AuditorError:
-        key = model_id.lower()
-        with self._lock:
-            if key in self._done:
-                return self._done[key]
+        return self._values.get(model_id.lower(), lambda: self._attempt(model_id))
+
+    def _attempt(self, model_id: str) -> ModelFacts | AuditorError:
         try:
-            value: ModelFacts | AuditorError = self._fetch(model_id)
+            return self._fetch(model_id)
         except AuditorError as error:
-            value = error
-        with self._lock:
-            self._done.setdefault(key, value)
-            return self._done[key]
+            return error
 
 
 def folder_fetch(models_dir: Path) -> Fetch:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -26,6 +25,7 @@ from huggingface_hub.hf_api import ModelInfo
 
 from auditor.errors import HubUnavailableError, OfflineMissingError, TargetNotFoundError
 from auditor.facts import AccessNote, CardFacts, DatasetFacts, Document, HubMeta, ModelFacts, RepoFile, WeightFile
+from auditor.once import OncePerKey
 from auditor.sources.card import parse_card, string_list, string_value
 from auditor.sources.common import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES, find_card, is_config, is_document
 from auditor.sources.datasets import named_datasets
@@ -67,8 +67,7 @@ class HubSource:
         self.backoff = backoff
         self.max_wait = max_wait
         self.cache_dir = cache_dir
-        self._datasets: dict[str, DatasetFacts] = {}
-        self._lock = threading.Lock()
+        self._datasets: OncePerKey[DatasetFacts] = OncePerKey()
 
     @property
     def endpoint(self) -> str:
@@ -161,13 +160,7 @@ class HubSource:
 
     def dataset(self, dataset_id: str) -> DatasetFacts:
         """A dataset's card metadata through ``dataset_info``; read once per source, failures become notes."""
-        with self._lock:
-            if dataset_id in self._datasets:
-                return self._datasets[dataset_id]
-        result = self._fetch_dataset(dataset_id)
-        with self._lock:
-            self._datasets[dataset_id] = result
-        return result
+        return self._datasets.get(dataset_id, lambda: self._fetch_dataset(dataset_id))
 
     def _fetch_dataset(self, dataset_id: str) -> DatasetFacts:
         if self.offline:
