@@ -13,7 +13,7 @@ from auditor.facts import ModelFacts
 from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
 from auditor.licenses.resolve import LicenseProfile
 from auditor.licenses.terms import combine_all
-from auditor.lineage.tree import LineageNode
+from auditor.lineage.tree import LineageNode, unresolved_parents
 from auditor.openness.assess import Openness
 from auditor.sources.card import string_list, string_value
 from auditor.sources.datasets import evaluation_datasets, training_datasets
@@ -197,7 +197,7 @@ def _lineage(
 ) -> dict[str, Any]:
     declared = _declared_lineage(facts)
     nodes = [n for node in tree or () for _, n in node.walk()]
-    unresolved = [n.id for n in nodes if n.status not in ("resolved", "gated")]
+    unresolved = unresolved_parents(tree)
     effective = None
     if profile is not None and profile.known:
         records = [*profile.records, *(r for n in nodes if n.license and n.license.known for r in n.license.records)]

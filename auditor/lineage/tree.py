@@ -74,6 +74,11 @@ class FactsCache:
             return error
 
 
+def unresolved_parents(tree: list[LineageNode] | None) -> list[str]:
+    """Ids of every ancestor that could not be audited (not resolved from its own card or the Hub's card data)."""
+    return [n.id for node in tree or () for _, n in node.walk() if n.status not in ("resolved", "gated")]
+
+
 def folder_fetch(models_dir: Path) -> Fetch:
     """Parents from a folder of local snapshots: MODELS_DIR/org/name or MODELS_DIR/org__name."""
     from auditor.sources.local import read_folder

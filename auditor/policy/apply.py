@@ -10,6 +10,7 @@ from fnmatch import fnmatchcase
 
 from auditor.findings import SEVERITIES, Evidence, Finding
 from auditor.licenses.catalog import LicenseRecord, license_catalog
+from auditor.lineage.tree import unresolved_parents
 from auditor.policy.model import Policy, Waiver
 from auditor.result import AuditResult, decide
 from auditor.rulebook import default_catalog
@@ -92,7 +93,7 @@ def requirement_findings(result: AuditResult, policy: Policy) -> list[Finding]:
     if policy.safe_weights and facts is not None:
         findings += _weights_findings([f.path for f in facts.files] if facts.files is not None else None)
     if policy.max_unresolved_parents is not None:
-        parents = result.to_dict()["lineage"]["unresolved"]
+        parents = unresolved_parents(result.lineage)
         if len(parents) > policy.max_unresolved_parents:
             names = ", ".join(parents)
             findings.append(
