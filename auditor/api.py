@@ -1,23 +1,27 @@
-"""The library API: audit one target or many. The CLI is a thin shell over these functions."""
+"""The library API: audit one target or many. The CLI is a thin shell over these functions.
+
+Gathering (sources, lineage resolution, the smoke run) does the I/O here; the judgement (auditor.judge) decides.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.context import AuditContext
-from auditor.engine import run_checks
 from auditor.errors import AuditorError
 from auditor.facts import ModelFacts
-from auditor.findings import Severity
+from auditor.judge import Settings, judge, judge_error, resolve_settings
 from auditor.lineage.tree import FactsCache, LineageNode, folder_fetch, resolve_lineage
-from auditor.result import AuditResult, decide, error_result
+from auditor.result import AuditResult
 from auditor.sources import gather, parse_target
+from auditor.verdict import FailOn
 
 if TYPE_CHECKING:
+    from auditor.policy.model import Policy
     from auditor.smoke.runner import SmokeOptions
     from auditor.sources.hub import HubSource
 
@@ -27,26 +31,16 @@ log = logging.getLogger(__name__)
 def assess(
     facts: ModelFacts,
     *,
-    fail_on: Severity = "error",
+    policy: Policy | None = None,
+    fail_on: FailOn | None = None,
     mot_record: Mapping[str, Any] | None = None,
     smoke: Mapping[str, Any] | None = None,
     lineage: list[LineageNode] | None = None,
+    today: dt.date | None = None,
 ) -> AuditResult:
-    """Run every rule over gathered facts (with an MOT record, a smoke result and resolved lineage, if given)."""
-    if lineage is None:
-        lineage = resolve_lineage(facts, None)  # parents listed, not resolved
-    ctx = AuditContext(facts, mot_record=mot_record, smoke=smoke, lineage=lineage)
-    findings = run_checks(ctx)
-    return AuditResult(
-        facts.target,
-        facts,
-        tuple(findings),
-        decide(findings, fail_on),
-        license=ctx.license,
-        openness=ctx.openness,
-        smoke=dict(smoke) if smoke is not None else None,
-        lineage=lineage,
-    )
+    """Judge gathered facts (with a policy, an MOT record, a smoke result and resolved lineage, if given)."""
+    settings = resolve_settings(fail_on, policy, today=today)
+    return judge(facts, settings=settings, policy=policy, lineage=lineage, mot_record=mot_record, smoke=smoke)
 
 
 def parent_cache(hub: HubSource | None, models_dir: Path | None) -> FactsCache | None:
@@ -64,17 +58,37 @@ def audit(
     *,
     revision: str | None = None,
     offline: bool = False,
-    fail_on: Severity = "error",
+    policy: Policy | None = None,
+    fail_on: FailOn | None = None,
     hub: HubSource | None = None,
     mot_record: Mapping[str, Any] | None = None,
     smoke: SmokeOptions | None = None,
     models_dir: Path | None = None,
     parents: FactsCache | None = None,
+    today: dt.date | None = None,
 ) -> AuditResult:
     """Audit one target: ``org/name[@rev]``, a snapshot folder, or a README.md path.
 
     Raises an AuditorError subclass when the target cannot be read (not found, Hub unavailable …).
     """
+    settings = resolve_settings(fail_on, policy, smoke_requested=smoke is not None, today=today)
+    return _audit(target, settings, revision=revision, offline=offline, policy=policy, hub=hub,
+                  mot_record=mot_record, smoke=smoke, models_dir=models_dir, parents=parents)  # fmt: skip
+
+
+def _audit(
+    target: str,
+    settings: Settings,
+    *,
+    revision: str | None,
+    offline: bool,
+    policy: Policy | None,
+    hub: HubSource | None,
+    mot_record: Mapping[str, Any] | None,
+    smoke: SmokeOptions | None,
+    models_dir: Path | None,
+    parents: FactsCache | None,
+) -> AuditResult:
     parsed = parse_target(target, revision)
     if parsed.kind == "hub" and (hub is None or offline != hub.offline):
         from auditor.sources.hub import HubSource
@@ -89,7 +103,7 @@ def audit(
         from auditor.smoke import run_smoke
 
         smoked = run_smoke(facts, smoke, hub)
-    return assess(facts, fail_on=fail_on, mot_record=mot_record, smoke=smoked, lineage=lineage)
+    return judge(facts, settings=settings, policy=policy, lineage=lineage, mot_record=mot_record, smoke=smoked)
 
 
 def audit_many(
@@ -97,18 +111,21 @@ def audit_many(
     *,
     revision: str | None = None,
     offline: bool = False,
-    fail_on: Severity = "error",
+    policy: Policy | None = None,
+    fail_on: FailOn | None = None,
     hub: HubSource | None = None,
     workers: int = 4,
     mot_record: Mapping[str, Any] | None = None,
     smoke: SmokeOptions | None = None,
     models_dir: Path | None = None,
+    today: dt.date | None = None,
 ) -> Iterator[AuditResult]:
     """Audit several targets with bounded concurrency, yielding results in input order.
 
     A target that fails yields an error result; the batch goes on.
     """
     targets = list(targets)
+    settings = resolve_settings(fail_on, policy, smoke_requested=smoke is not None, today=today)
     if hub is None and any(not _is_local(t) for t in targets):
         from auditor.sources.hub import HubSource
 
@@ -118,25 +135,15 @@ def audit_many(
 
     def one(target: str) -> AuditResult:
         try:
-            parents = local_parents if _is_local(target) else hub_parents
-            return audit(
-                target,
-                revision=revision,
-                offline=offline,
-                fail_on=fail_on,
-                hub=hub,
-                mot_record=mot_record,
-                smoke=smoke,
-                models_dir=models_dir,
-                parents=parents,
-            )
+            return _audit(target, settings, revision=revision, offline=offline, policy=policy, hub=hub,
+                          mot_record=mot_record, smoke=smoke, models_dir=models_dir,
+                          parents=local_parents if _is_local(target) else hub_parents)  # fmt: skip
         except AuditorError as error:
-            return error_result(target, error.kind, str(error), fail_on)
+            return judge_error(target, error.kind, str(error), settings=settings, policy=policy)
         except Exception as error:  # a bug must not lose the rest of the batch
             log.debug("internal error auditing %s", target, exc_info=True)
-            return error_result(
-                target, "internal", f"{target}: internal error: {type(error).__name__}: {error}", fail_on
-            )
+            message = f"{target}: internal error: {type(error).__name__}: {error}"
+            return judge_error(target, "internal", message, settings=settings, policy=policy)
 
     if len(targets) <= 1 or workers <= 1:
         yield from map(one, targets)

@@ -1,35 +1,51 @@
-"""Command line: parsing and printing only; the work is done by the library API.
+"""Command line: parse options, call the library, print. The work and every decision are in the library.
 
-Exit codes: 0 pass, 1 findings at or above --fail-on, 2 usage or input error.
+Exit codes: 0 pass (or pass with conditions), 1 fail, 2 usage or input error, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
-from auditor import __version__
+from auditor._version import __version__
 
 FORMATS = ("json", "jsonl", "text", "md", "sarif", "junit", "html", "spdx", "spdx3", "cyclonedx")
-EXIT_PASS, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+FAIL_ON = ("error", "conditions", "warning", "info")
+EXIT_PASS, EXIT_FAIL, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def main() -> None:
     """Console entry point: click's own errors exit 2; an unexpected error is one line (traceback with --debug)."""
     try:
         cli.main(prog_name="auditor")
+    except KeyboardInterrupt:
+        click.echo("auditor: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
         if "--debug" in sys.argv:
             raise
-        click.echo(
-            f"auditor: internal error: {type(error).__name__}: {error} (run with --debug for details)",
-            err=True,
-        )
+        click.echo(f"auditor: internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
         sys.exit(EXIT_INPUT)
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        logging.getLogger().setLevel(logging.DEBUG)
+        ctx.ensure_object(dict)["debug"] = True
+    return value
+
+
+def debug_option(function: F) -> F:
+    """``--debug`` before or after the subcommand."""
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                        help="Log details and show tracebacks of internal errors.")(function)  # fmt: skip
 
 
 def _size(value: str) -> int:
@@ -43,13 +59,26 @@ def _size(value: str) -> int:
     return int(float(match.group(1)) * scale)
 
 
-def _smoke_options(function: Any) -> Any:
+def _smoke_options(function: F) -> F:
     function = click.option("--allow-pickle", is_flag=True,
                             help="Allow pickle weights (.bin), loaded with torch weights_only.")(function)  # fmt: skip
     function = click.option("--max-weights", default="2GiB", show_default=True, callback=lambda c, p, v: _size(v),
-                            help="Skip models whose weights are larger.")(function)  # fmt: skip
+                            help="Refuse models whose weights are larger.")(function)  # fmt: skip
     return click.option("--smoke-timeout", default=600.0, show_default=True, type=float,
                         help="Seconds the model process may run.")(function)  # fmt: skip
+
+
+def _report_options(function: F) -> F:
+    """--format, --output and --fail-on, shared by `audit` and `check`."""
+    function = click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+                            help="What fails the run: error findings (default), also obligations beyond notice "
+                                 "(conditions), also warnings, also infos. Overrides the policy's fail_on.",
+                            )(function)  # fmt: skip
+    function = click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+                            help="Write the report to this file (a folder for HTML with several models).",
+                            )(function)  # fmt: skip
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                        help="Output format. Default: text on a terminal, json otherwise.")(function)  # fmt: skip
 
 
 def _smoke_config(allow_pickle: bool, max_weights: int, timeout: float) -> Any:
@@ -58,70 +87,45 @@ def _smoke_config(allow_pickle: bool, max_weights: int, timeout: float) -> Any:
     return SmokeOptions(allow_pickle=allow_pickle, max_weights=max_weights, timeout=timeout)
 
 
+def _fail(message: str) -> None:
+    click.echo(f"auditor: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _on_terminal(fmt: str, output: Path | None) -> bool:
+    return output is None and fmt == "text" and sys.stdout.isatty()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditor")
-@click.option("--debug", is_flag=True, help="Log details and show tracebacks of internal errors.")
-@click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+@debug_option
+def cli() -> None:
     """License and openness compliance auditor for open AI models."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(message)s")
-    ctx.obj = {"debug": debug}
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
 
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default=None,
-    help="Output format. Default: text on a terminal, json otherwise.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the report to this file instead of standard output.",
-)
+@_report_options
 @click.option("--revision", default=None, help="Revision (branch, tag or commit) for Hub targets without @rev.")
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
-)
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets audited at once.")
-@click.option(
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Judge the results by this policy (as `auditor check` does).",
-)
-@click.option(
-    "--mot-record",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A Model Openness Tool record of the model: show where it and the evidence disagree.",
-)
-@click.option(
-    "--models-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Resolve parent models from this folder of snapshots (org/name or org__name) instead of the Hub.",
-)
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Judge the results by this policy (as `auditor check` does).")  # fmt: skip
+@click.option("--mot-record", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A Model Openness Tool record of the model: show where it and the evidence disagree.")  # fmt: skip
+@click.option("--models-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Resolve parents from this folder of snapshots (org/name or org__name), not the Hub.")  # fmt: skip
 @click.option("--smoke", is_flag=True, help="Also load and run the weights locally (needs auditor[smoke]).")
 @_smoke_options
+@debug_option
 def audit(
     targets: tuple[str, ...],
     fmt: str | None,
     output: Path | None,
+    fail_on: str | None,
     revision: str | None,
     offline: bool,
-    fail_on: str,
     workers: int,
     policy_path: Path | None,
     mot_record: Path | None,
@@ -133,59 +137,67 @@ def audit(
 ) -> None:
     """Audit models: TARGET is org/name[@revision], a snapshot folder, or a README.md path.
 
-    Several targets give a JSON list (or one JSON object per line with --format jsonl), in input order.
+    The verdict is pass, pass with conditions (usable with obligations, listed), fail or error. Several targets
+    give a JSON list (or one JSON object per line with --format jsonl), in input order.
     """
     from auditor.api import audit_many
+    from auditor.errors import InputError
     from auditor.render import RENDERERS
 
     fmt = fmt or ("text" if output is None and sys.stdout.isatty() else "json")
-    record = _read_mot_record(mot_record) if mot_record is not None else None
     policy = _read_policy(policy_path) if policy_path is not None else None
+    record = None
+    if mot_record is not None:
+        from auditor.openness.mot import read_mot_record
+
+        try:
+            record = read_mot_record(mot_record)
+        except InputError as error:
+            raise click.BadParameter(str(error), param_hint="--mot-record") from error
     results = []
-    sink: IO[str] = sys.stdout
     stream_lines = fmt == "jsonl" and output is None
+    quiet_errors = _on_terminal(fmt, output)  # the summary on the terminal already says why
     for result in audit_many(
         targets,
         revision=revision,
         offline=offline,
-        fail_on=fail_on,  # type: ignore[arg-type]
+        policy=policy,
+        fail_on=fail_on,  # type: ignore[arg-type]  # one of FAIL_ON
         workers=workers,
         mot_record=record,
         smoke=_smoke_config(allow_pickle, max_weights, smoke_timeout) if smoke else None,
         models_dir=models_dir,
     ):
-        if policy is not None:
-            from auditor.policy import apply_policy
-
-            result = apply_policy(result, policy)
-        if result.error is not None:
+        if result.error is not None and not quiet_errors:
             click.echo(f"auditor: {result.error.message}", err=True)
         if stream_lines:  # print each line as soon as it is known: nothing computed is lost
-            sink.write(RENDERERS["jsonl"]([result]))
-            sink.flush()
+            sys.stdout.write(RENDERERS["jsonl"]([result]))
+            sys.stdout.flush()
         results.append(result)
     if not stream_lines:
         _write_report(results, fmt, output)
     sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
 
 
-def _write_report(results: list[Any], fmt: str, output: Path | None, renderers: dict[str, Any] | None = None) -> None:
+def _write_report(
+    results: Sequence[Any], fmt: str, output: Path | None, renderers: dict[str, Any] | None = None
+) -> None:
     """Standard output, a file, or (HTML for several models) a folder with index.html and one page each."""
     from auditor.render import RENDERERS
 
-    RENDERERS = renderers or RENDERERS
+    chosen = renderers or RENDERERS
     if output is None:
-        sys.stdout.write(RENDERERS[fmt](results))
+        sys.stdout.write(chosen[fmt](results))
         return
     try:
         if fmt == "html":
             from auditor.render.html_format import write_html
 
             written = write_html(results, output)
-            click.echo(f"auditor: wrote {written[0]}" + (f" and {len(written) - 1} pages" if len(written) > 1 else ""),
-                       err=True)  # fmt: skip
+            more = f" and {len(written) - 1} pages" if len(written) > 1 else ""
+            click.echo(f"auditor: wrote {written[0]}{more}", err=True)
             return
-        output.write_text(RENDERERS[fmt](results), encoding="utf-8")
+        output.write_text(chosen[fmt](results), encoding="utf-8")
     except OSError as error:
         raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
     click.echo(f"auditor: wrote {output}", err=True)
@@ -197,25 +209,13 @@ def _read_policy(path: Path) -> Any:
     try:
         return load_policy(path)
     except PolicyError as error:
-        click.echo(f"auditor: {error}", err=True)
-        sys.exit(EXIT_INPUT)
-
-
-def _read_mot_record(path: Path) -> dict[str, object]:
-    import yaml
-
-    try:
-        record = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise click.BadParameter(f"{path}: {str(error).splitlines()[0]}", param_hint="--mot-record") from error
-    if not isinstance(record, dict) or not isinstance(record.get("release"), dict):
-        raise click.BadParameter(f"{path}: no 'release' section: not an MOT record", param_hint="--mot-record")
-    return record
+        _fail(str(error))
 
 
 @cli.command("schema")
+@debug_option
 def schema_command() -> None:
-    """Print the JSON Schema of the audit result (schema_version 1)."""
+    """Print the JSON Schema of the audit result."""
     import json
 
     from auditor.result import schema
@@ -226,6 +226,7 @@ def schema_command() -> None:
 @cli.command("licenses")
 @click.argument("query", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@debug_option
 def licenses_command(query: str | None, fmt: str) -> None:
     """List the license knowledge base, or explain one license.
 
@@ -248,8 +249,7 @@ def licenses_command(query: str | None, fmt: str) -> None:
     try:
         explanation = explain(query)
     except UnknownLicenseError as error:
-        click.echo(f"auditor: {error}", err=True)
-        sys.exit(EXIT_INPUT)
+        _fail(str(error))
     if fmt == "json":
         click.echo(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -260,104 +260,82 @@ def licenses_command(query: str | None, fmt: str) -> None:
 @cli.command("mof")
 @click.argument("records", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@debug_option
 def mof_command(records: tuple[Path, ...], fmt: str) -> None:
-    """Classify Model Openness Tool records (MOF 1.0): class 0-3 and progress per class.
+    """Classify Model Openness Tool records (MOF 1.0): Class I-III or unclassified, and progress per class.
 
     RECORD is an MOT model file (YAML or JSON with a `release` section). Computed as the MOT computes it.
     """
     import json
 
-    import yaml
+    from auditor.openness.mot import classify_files
+    from auditor.render.templates import environment
 
-    from auditor.openness.mof import classify_record
-
-    results: list[dict[str, object]] = []
-    failed = False
-    for path in records:
-        try:
-            record = yaml.safe_load(path.read_text(encoding="utf-8"))
-            if not isinstance(record, dict) or not isinstance(record.get("release"), dict):
-                raise ValueError("no 'release' section: not an MOT record")
-        except (OSError, yaml.YAMLError, ValueError) as error:
-            click.echo(f"auditor: {path}: {error}".splitlines()[0], err=True)
-            failed = True
-            continue
-        outcome = classify_record(record).to_dict()
-        results.append({"file": str(path), "name": record["release"].get("name"), **outcome})
+    classes = classify_files(records)
+    for item in classes:
+        if item.error:
+            click.echo(f"auditor: {item.error}", err=True)
+    done = [c.to_dict() for c in classes if c.outcome is not None]
     if fmt == "json":
-        click.echo(json.dumps(results[0] if len(results) == 1 and len(records) == 1 else results, indent=2))
+        click.echo(json.dumps(done[0] if len(done) == 1 and len(records) == 1 else done, indent=2))
     else:
-        labels = {0: "unclassified", 1: "Class I (open science)", 2: "Class II (open tooling)",
-                  3: "Class III (open model)"}  # fmt: skip
-        for item in results:
-            progress = item["progress"]
-            assert isinstance(progress, dict)
-            shown = ", ".join(f"{k}: {progress[k]:.0f}%" for k in ("3", "2", "1"))
-            click.echo(f"{item['name']}: {labels[int(item['class'])]}  [{shown}]  ({item['file']})")  # type: ignore[call-overload]
-    sys.exit(EXIT_INPUT if failed else EXIT_PASS)
+        click.echo(environment().get_template("mof.txt.j2").render(classes=classes), nl=False)
+    sys.exit(EXIT_INPUT if any(c.error for c in classes) else EXIT_PASS)
 
 
 @cli.command("check")
 @click.argument("manifests", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--policy",
-    "policy_path",
-    default="auditor-policy.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The policy file (see `auditor policy init`).",
-)
+@click.option("--policy", "policy_path", default="auditor-policy.yaml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The policy file (see `auditor policy init`).")  # fmt: skip
 @click.option("--since", default=None, metavar="GIT_REF", help="Audit only entries added or changed since this ref.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Report format (default: text).")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the report here; the summary still goes to the terminal.",
-)
+@_report_options
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@debug_option
 def check_command(
     manifests: tuple[Path, ...],
     policy_path: Path,
     since: str | None,
     fmt: str | None,
     output: Path | None,
+    fail_on: str | None,
     offline: bool,
     workers: int,
 ) -> None:
     """Gate a manifest of models (default models.yaml) on a policy: exit 0 pass, 1 violation, 2 bad input."""
     from auditor.gate import check, select_entries
+    from auditor.judge import resolve_settings
     from auditor.policy import ManifestError, PolicyError, load_policy
     from auditor.render import RENDERERS
+    from auditor.render.check_format import render_check_summary
     from auditor.render.json_format import render_json_list
-    from auditor.render.templates import environment
 
+    if not policy_path.exists() and policy_path.name == "auditor-policy.yaml":
+        _fail(f"{policy_path}: no policy file here; write a starter with `auditor policy init`")
     try:
         policy = load_policy(policy_path)
         entries = select_entries(list(manifests) or [Path("models.yaml")], since)
     except (PolicyError, ManifestError) as error:
-        click.echo(f"auditor: {error}", err=True)
-        sys.exit(EXIT_INPUT)
-    results = list(check(entries, policy, offline=offline, workers=workers))
+        _fail(str(error))
+    results = list(check(entries, policy, offline=offline, workers=workers, fail_on=fail_on))  # type: ignore[arg-type]
+    settings = resolve_settings(fail_on, policy)  # type: ignore[arg-type]
     renderers = {**RENDERERS, "json": render_json_list}
     for result in results:
         if result.error is not None:
             click.echo(f"auditor: {result.error.message}", err=True)
-    summary = environment().get_template("check.txt.j2").render(
-        results=[r.to_dict() for r in results], policy=policy.identity(), since=since,
-        stale=(results[0].verdict.policy or {}).get("waivers_stale", []) if results else
-        [w.to_dict() for w in policy.waivers],
+    stale = results[0].verdict.policy.waivers_stale if results and results[0].verdict.policy else ()
+    summary = render_check_summary(
+        results, policy=policy.identity(), fail_on=settings.fail_on, fail_on_source=settings.fail_on_source,
+        stale=list(stale) if results else [w.to_dict() for w in policy.waivers], since=since,
     )  # fmt: skip
+    sink: IO[str] = sys.stdout
     if output is not None:
         _write_report(results, fmt or "json", output, renderers)
-        click.echo(summary, nl=False)
-    elif fmt in (None, "text"):
-        click.echo(summary, nl=False)
-    else:
-        sys.stdout.write(renderers[fmt](results))
-        click.echo(summary, err=True, nl=False)
+    elif fmt not in (None, "text"):
+        sink.write(renderers[fmt](results))
+        sink = sys.stderr
+    click.echo(summary, file=sink, nl=False)
     sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
 
 
@@ -369,73 +347,68 @@ def policy_group() -> None:
 @policy_group.command("init")
 @click.argument("path", required=False, default="auditor-policy.yaml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@debug_option
 def policy_init(path: Path, force: bool) -> None:
     """Write a commented starter policy (default auditor-policy.yaml)."""
-    from auditor._resources import data_dir
+    from auditor.policy.starter import write_starter
 
     if path.exists() and not force:
-        click.echo(f"auditor: {path} exists (use --force to overwrite)", err=True)
-        sys.exit(EXIT_INPUT)
-    path.write_text((data_dir("reports") / "policy-starter.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        _fail(f"{path} exists (use --force to overwrite)")
+    write_starter(path)
     click.echo(f"wrote {path}")
 
 
 @policy_group.command("validate")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@debug_option
 def policy_validate(path: Path) -> None:
-    """Check a policy file; print its hash, or the error with file, line and key."""
-    from auditor.policy import PolicyError, load_policy
-
-    try:
-        policy = load_policy(path)
-    except PolicyError as error:
-        click.echo(f"auditor: {error}", err=True)
-        sys.exit(EXIT_INPUT)
+    """Check a policy file exactly as `check` reads it; print its hash, or the error with file, line and key."""
+    policy = _read_policy(path)
     click.echo(f"{path}: valid (sha256 {policy.sha256})")
 
 
 @policy_group.command("schema")
+@debug_option
 def policy_schema() -> None:
     """Print the JSON Schema of policy files."""
-    from importlib.resources import files
+    from auditor.policy.starter import policy_schema_text
 
-    click.echo(files("auditor").joinpath("schema/policy.schema.json").read_text(encoding="utf-8"), nl=False)
+    click.echo(policy_schema_text(), nl=False)
 
 
 @cli.command("smoke")
 @click.argument("target")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default=None,
-    help="Default: text on a terminal, json otherwise.",
-)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default=None,
+              help="Default: text on a terminal, json otherwise.")  # fmt: skip
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
 @_smoke_options
+@debug_option
 def smoke_command(
     target: str, fmt: str | None, offline: bool, allow_pickle: bool, max_weights: int, smoke_timeout: float
 ) -> None:
     """Prove that a model's weights load and run: load time, first token, throughput, peak memory.
 
     Runs in a child process with a time limit; never enables remote code; safetensors only unless
-    --allow-pickle. Exit 0 ok or skipped, 1 failed, 2 input error.
+    --allow-pickle. Exit 0 ok, 1 failed, 2 input error or could not run (the reason is printed).
     """
     import json
 
-    from auditor.api import audit_many
+    from auditor.smoke import smoke_target
 
-    (result,) = audit_many([target], offline=offline, smoke=_smoke_config(allow_pickle, max_weights, smoke_timeout))
-    if result.error is not None:
-        click.echo(f"auditor: {result.error.message}", err=True)
-        sys.exit(EXIT_INPUT)
-    smoke = result.smoke or {}
-    fmt = fmt or ("text" if sys.stdout.isatty() else "json")
-    if fmt == "json":
+    outcome = smoke_target(target, _smoke_config(allow_pickle, max_weights, smoke_timeout), offline=offline)
+    if outcome.error is not None:
+        _fail(outcome.error)
+    smoke = dict(outcome.smoke or {})
+    if (fmt or ("text" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps({"target": target, "smoke": smoke}, indent=2))
     else:
-        click.echo(f"{smoke.get('status', '?').upper()}  {target}")
+        from auditor.render.templates import terminal_safe
+
+        click.echo(f"{str(smoke.get('status', '?')).upper()}  {terminal_safe(target)}")
         for key, value in smoke.items():
             if key != "status":
-                click.echo(f"  {key}: {value}")
+                click.echo(f"  {key}: {terminal_safe(value)}")
+    if smoke.get("status") == "skipped":
+        click.echo(f"auditor: smoke inference could not run: {smoke.get('reason')}", err=True)
+        sys.exit(EXIT_INPUT)
     sys.exit(EXIT_FAIL if smoke.get("status") == "failed" else EXIT_PASS)

@@ -59,6 +59,7 @@ class Finding:
     criterion: str
     evidence: tuple[Evidence, ...] = ()
     waiver: Mapping[str, Any] | None = None  # set when a policy waiver covers the finding
+    blocking: bool = False  # set by the judgement: this finding fails the verdict
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -68,6 +69,7 @@ class Finding:
             "criterion": self.criterion,
             "message": self.message,
             "evidence": [e.to_dict() for e in self.evidence],
+            "blocking": self.blocking,
         }
         if self.waiver is not None:
             data["waiver"] = dict(self.waiver)

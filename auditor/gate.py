@@ -7,15 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.api import audit_many
-from auditor.policy import (
-    ManifestEntry,
-    Policy,
-    apply_policy,
-    changed_since,
-    load_manifest,
-    stale_waivers,
-)
+from auditor.policy import ManifestEntry, Policy, changed_since, load_manifest, stale_waivers
 from auditor.result import AuditResult
+from auditor.verdict import FailOn
 
 
 def select_entries(manifests: list[Path], since: str | None) -> list[ManifestEntry]:
@@ -28,14 +22,24 @@ def select_entries(manifests: list[Path], since: str | None) -> list[ManifestEnt
 
 
 def check(
-    entries: list[ManifestEntry], policy: Policy, *, offline: bool = False, workers: int = 4
+    entries: list[ManifestEntry],
+    policy: Policy,
+    *,
+    offline: bool = False,
+    workers: int = 4,
+    fail_on: FailOn | None = None,
 ) -> Iterator[AuditResult]:
-    """Audit every entry and judge it by the policy, in manifest order; stale waivers are added at the end."""
-    judged = [
-        apply_policy(result, policy)
-        for result in audit_many([e.target for e in entries], offline=offline, fail_on=policy.fail_on, workers=workers)
-    ]
-    stale = [w.to_dict() for w in stale_waivers(judged, policy)]
+    """Audit every entry, judged by the policy, in manifest order; each result names the run's stale waivers."""
+    judged = list(audit_many([e.target for e in entries], offline=offline, policy=policy, fail_on=fail_on,
+                             workers=workers))  # fmt: skip
+    matched = []
     for result in judged:
-        info = {**(result.verdict.policy or {}), "waivers_stale": stale}
-        yield replace(result, verdict=replace(result.verdict, policy=info))
+        info = result.verdict.policy
+        if info is not None:
+            matched += [*info.waivers_used, *info.waivers_expired]
+    stale = tuple(w.to_dict() for w in stale_waivers(matched, policy))
+    for result in judged:
+        info = result.verdict.policy
+        if info is not None:
+            result = replace(result, verdict=replace(result.verdict, policy=replace(info, waivers_stale=stale)))
+        yield result

@@ -1,47 +1,48 @@
-"""AuditResult: the one shape every renderer reads, and its versioned JSON contract."""
+"""AuditResult: the one shape every renderer reads, and its versioned JSON contract.
+
+Plain data: the judgement (auditor.judge) computes every part once — the assessment (license profile, effective
+terms, openness, lineage), the findings and the verdict — and stores it here. ``to_dict`` only serialises; renderers
+only read. This module imports no part of the pipeline at run time, so a renderer that imports it stays light.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.facts import ModelFacts
-from auditor.findings import SEVERITIES, Finding, Severity, severity_at_least
-from auditor.licenses.resolve import LicenseProfile
-from auditor.licenses.terms import combine_all
-from auditor.lineage.tree import LineageNode, unresolved_parents
-from auditor.openness.assess import Openness
-from auditor.sources.card import string_list, string_value
-from auditor.sources.datasets import evaluation_datasets, training_datasets
+from auditor.findings import Finding
+from auditor.verdict import Obligation, PolicyInfo, Verdict, VerdictStatus
 
-SCHEMA_VERSION = "1"
-VerdictStatus = Literal["pass", "fail", "error"]
+if TYPE_CHECKING:
+    from auditor.licenses.resolve import LicenseProfile
+    from auditor.lineage.summary import LineageSummary
+    from auditor.openness.assess import Openness
+
+__all__ = ["SCHEMA_VERSION", "AuditError", "AuditResult", "Obligation", "PolicyInfo", "Verdict", "VerdictStatus"]
+
+SCHEMA_VERSION = "2"
 _NO_OPENNESS: dict[str, Any] = {
     "criteria": {},
     "mof_class": None,
+    "mof_label": None,
     "mof_progress": None,
     "mof_components": {},
     "mof_missing_for_next_class": None,
     "osaid": None,
     "mot_comparison": [],
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    status: VerdictStatus
-    fail_on: Severity
-    counts: dict[str, int]
-    reasons: tuple[str, ...] = ()
-    policy: dict[str, Any] | None = None  # path, sha256 and waivers used / expired / stale
+_NO_LINEAGE: dict[str, Any] = {"base_models": [], "datasets": [], "tree": [], "unresolved": [], "effective": None}
 
 
 @dataclass(frozen=True, slots=True)
 class AuditError:
+    """Why a target could not be judged (kind: input, not-found, hub-unavailable, offline-missing, smoke, internal)."""
+
     kind: str
     message: str
 
@@ -57,13 +58,17 @@ class AuditResult:
     error: AuditError | None = None
     license: LicenseProfile | None = None
     openness: Openness | None = None
-    lineage: list[LineageNode] | None = None
-    smoke: dict[str, Any] | None = None
+    lineage: LineageSummary | None = None
+    smoke: Mapping[str, Any] | None = None
     generated_at: str = field(default_factory=lambda: _now())
 
     @property
     def exit_code(self) -> int:
-        return {"pass": 0, "fail": 1, "error": 2}[self.verdict.status]
+        return self.verdict.exit_code
+
+    @property
+    def model_id(self) -> str:
+        return self.facts.model_id if self.facts is not None else self.target
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see auditor/schema/audit-result.schema.json)."""
@@ -77,16 +82,10 @@ class AuditResult:
             "card": _card(facts),
             "license": _license(self.license),
             "openness": self.openness.to_dict() if self.openness is not None else _NO_OPENNESS,
-            "lineage": _lineage(facts, self.lineage, self.license),
+            "lineage": self.lineage.to_dict() if self.lineage is not None else _NO_LINEAGE,
             "findings": [f.to_dict() for f in self.findings],
-            "verdict": {
-                "status": self.verdict.status,
-                "fail_on": self.verdict.fail_on,
-                "counts": self.verdict.counts,
-                "reasons": list(self.verdict.reasons),
-                "policy": self.verdict.policy,
-            },
-            "smoke": self.smoke,
+            "verdict": self.verdict.to_dict(),
+            "smoke": dict(self.smoke) if self.smoke is not None else None,
             "error": {"kind": self.error.kind, "message": self.error.message} if self.error else None,
         }
 
@@ -100,20 +99,6 @@ def _now() -> str:
         else _dt.datetime.now(_dt.timezone.utc)
     )
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def decide(findings: list[Finding] | tuple[Finding, ...], fail_on: Severity) -> Verdict:
-    """pass, or fail when any finding is at or above ``fail_on``."""
-    counts = Counter(f.severity for f in findings if f.waiver is None)
-    blocking = [f for f in findings if f.waiver is None and severity_at_least(f.severity, fail_on)]
-    reasons = tuple(f"{f.rule}: {f.message}" for f in blocking)
-    return Verdict("fail" if blocking else "pass", fail_on, {s: counts.get(s, 0) for s in SEVERITIES}, reasons)
-
-
-def error_result(target: str, kind: str, message: str, fail_on: Severity) -> AuditResult:
-    """The result of a target that could not be audited at all."""
-    verdict = Verdict("error", fail_on, {s: 0 for s in SEVERITIES}, (message,))
-    return AuditResult(target, None, (), verdict, AuditError(kind, message))
 
 
 def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
@@ -190,52 +175,6 @@ def _license(profile: LicenseProfile | None) -> dict[str, Any]:
         "prose": [],
         "sources": [],
     }
-
-
-def _lineage(
-    facts: ModelFacts | None, tree: list[LineageNode] | None, profile: LicenseProfile | None
-) -> dict[str, Any]:
-    declared = _declared_lineage(facts)
-    nodes = [n for node in tree or () for _, n in node.walk()]
-    unresolved = unresolved_parents(tree)
-    effective = None
-    if profile is not None and profile.known:
-        records = [*profile.records, *(r for n in nodes if n.license and n.license.known for r in n.license.records)]
-        terms, category, osi = combine_all(list(dict.fromkeys(records)))
-        effective = {
-            "licenses": sorted({r.spdx for r in records}),
-            "category": category,
-            "osi_approved": osi,
-            "terms": terms.to_dict(),
-        }
-    return {**declared, "tree": [n.to_dict() for n in tree or ()], "unresolved": unresolved, "effective": effective}
-
-
-def _declared_lineage(facts: ModelFacts | None) -> dict[str, Any]:
-    card = facts.card if facts else None
-    metadata = card.metadata if card else {}
-    parents: dict[str, dict[str, Any]] = {}
-    for model in string_list(metadata.get("base_model")):
-        parents.setdefault(
-            model,
-            {
-                "id": model,
-                "relation": string_value(metadata.get("base_model_relation")),
-                "declared_in": "card:base_model",
-            },
-        )
-    for model in facts.hub.base_models if facts and facts.hub else ():
-        parents.setdefault(model, {"id": model, "relation": None, "declared_in": "hub:baseModels"})
-    datasets: dict[str, dict[str, Any]] = {d: {"id": d, "declared_in": "card"} for d in training_datasets(card)}
-    for name in evaluation_datasets(card):
-        datasets.setdefault(name, {"id": name, "declared_in": "card:model-index"})
-    for link in card.links if card else ():
-        if link.kind == "dataset" and "huggingface.co" not in link.url and "hf.co" not in link.url:
-            datasets.setdefault(link.url, {"id": link.url, "declared_in": f"card:line {link.line}"})
-    for dataset in facts.datasets if facts else ():
-        entry = datasets.setdefault(dataset.id, {"id": dataset.id, "declared_in": "card:model-index"})
-        entry.update({"card_found": dataset.found, "license": list(dataset.license), "note": dataset.note})
-    return {"base_models": list(parents.values()), "datasets": list(datasets.values())}
 
 
 def schema() -> dict[str, Any]:

@@ -142,7 +142,7 @@ def test_usage_error_exits_2() -> None:
 
 def test_schema_command_prints_the_shipped_schema() -> None:
     code, out, _ = run("schema")
-    assert code == 0 and json.loads(out)["properties"]["schema_version"]["const"] == "1"
+    assert code == 0 and json.loads(out)["properties"]["schema_version"]["const"] == "2"
 
 
 def _subprocess(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -166,7 +166,7 @@ def test_python_m_and_help_import_no_heavy_libraries() -> None:
     proc = _subprocess("-c", probe)
     assert "Usage:" in proc.stdout and "HEAVY []" in proc.stdout
     proc = _subprocess("-m", "auditor", "audit", PYTHIA_CARD)
-    assert proc.returncode == 0 and json.loads(proc.stdout)["schema_version"] == "1"
+    assert proc.returncode == 0 and json.loads(proc.stdout)["schema_version"] == "2"
 
 
 def test_unreachable_hub_subprocess_exits_2_without_traceback(tmp_path: Path) -> None:

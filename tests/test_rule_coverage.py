@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor import audit
-from auditor.policy import apply_policy, load_policy
+from auditor.policy import load_policy
 from tests.conftest import CARDS
 
 SAFETENSORS = b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
@@ -90,7 +90,7 @@ def test_weights_missing(tmp_path: Path) -> None:
 def _judge(tmp_path: Path, policy: str, target: str) -> set[str]:
     path = tmp_path / "policy.yaml"
     path.write_text(policy, encoding="utf-8")
-    return {f.rule for f in apply_policy(audit(target), load_policy(path)).findings}
+    return {f.rule for f in audit(target, policy=load_policy(path)).findings}
 
 
 def test_policy_osaid_and_criteria(tmp_path: Path) -> None:

@@ -80,14 +80,14 @@ def test_cyclonedx_1_6_ml_bom_validates() -> None:
 
 
 def test_policy_and_waivers_appear_in_every_bom(tmp_path: Path) -> None:
-    from auditor.policy import apply_policy, load_policy
+    from auditor.policy import load_policy
 
     policy_file = tmp_path / "policy.yaml"
     policy_file.write_text(
         "waivers:\n  - {model: '*', rule: LIC-NOT-OSI, reason: ok, approved_by: legal, expires: 2099-01-01}\n"
     )
     policy = load_policy(policy_file)
-    result = apply_policy(audit(str(CARDS / "TheBloke__Llama-2-7B-GGUF" / "README.md")), policy)
+    result = audit(str(CARDS / "TheBloke__Llama-2-7B-GGUF" / "README.md"), policy=policy)
     for fmt in ("spdx", "spdx3", "cyclonedx", "sarif", "junit", "md", "html", "json", "text"):
         text = RENDERERS[fmt]([result])
         assert policy.sha256[:16] in text, fmt

@@ -62,15 +62,32 @@ def license_missing(ctx: AuditContext) -> Iterator[Hit]:
         return
     if profile.prose_unidentified:
         return  # the card claims a license in prose that is not identified: LIC-UNKNOWN
-    if facts.card is None and any(n.file and n.file.lower().startswith("readme") for n in facts.access):
-        return  # nothing could be read; the access finding says why
-    unread = [n.file for n in facts.access if n.file and "licen" in n.file.lower()]
+    if _unread(ctx):
+        return  # the card or a license file exists but could not be read: LIC-UNREADABLE
     message = "no 'license' in the card metadata, no LICENSE file and no license statement"
-    if unread:
-        message += f" could be read ({', '.join(unread)} not accessible)"
-    elif facts.files is None:
+    if facts.files is None:
         message += " (only the card was given, so repository files are unknown)"
     yield Hit(message, (Evidence(field="license", file=facts.card.file if facts.card else "README.md"),))
+
+
+def _unread(ctx: AuditContext) -> list[str]:
+    """Why the card or a license file could not be read (gating, failed downloads), as the source noted it."""
+    facts = ctx.facts
+    notes = [n for n in facts.access if n.kind in ("gated", "download-failed", "disabled")]
+    relevant = [n for n in notes if n.file is None or n.file.lower().startswith("readme") or "licen" in n.file.lower()]
+    if facts.card is None or not facts.card.metadata:
+        return [n.message for n in relevant]
+    return [n.message for n in relevant if n.file is not None and "licen" in n.file.lower()]
+
+
+@checker("LIC-UNREADABLE")
+def license_unreadable(ctx: AuditContext) -> Iterator[Hit]:
+    if ctx.license.known:
+        return
+    reasons = _unread(ctx)
+    if reasons:
+        yield Hit(f"no license could be seen: {'; '.join(dict.fromkeys(reasons))}",
+                  (Evidence(url=ctx.facts.location),))  # fmt: skip
 
 
 @checker("LIC-UNKNOWN")

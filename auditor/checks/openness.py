@@ -8,8 +8,7 @@ from auditor.checks import checker
 from auditor.context import AuditContext
 from auditor.findings import Evidence, Hit
 from auditor.openness.evidence import EvidenceItem
-
-_LABELS = {0: "unclassified", 1: "Class I (open science)", 2: "Class II (open tooling)", 3: "Class III (open model)"}
+from auditor.vocabulary import mof_label
 
 
 def _evidence(items: tuple[EvidenceItem, ...]) -> tuple[Evidence, ...]:
@@ -67,8 +66,11 @@ def open_mof_class(ctx: AuditContext) -> Iterator[Hit]:
         names = mof.per_class[key][str(target)]
         if names:
             gaps.append(f"{key}: {', '.join(names)}")
-    progress = ", ".join(f"{c}: {mof.progress[c]:.0f}%" for c in ("3", "2", "1"))
-    yield Hit(f"evidence supports {_LABELS[mof.mof_class]} [{progress}]; for {_LABELS[target]}: {'; '.join(gaps)}")
+    progress = ", ".join(f"{mof_label(int(c))}: {mof.progress[c]:.0f}%" for c in ("3", "2", "1"))
+    yield Hit(
+        f"evidence supports {mof_label(mof.mof_class, meaning=True)} [{progress}]; "
+        f"for {mof_label(target, meaning=True)}: {'; '.join(gaps)}"
+    )
 
 
 @checker("OPEN-OSAID")
@@ -82,7 +84,10 @@ def open_osaid(ctx: AuditContext) -> Iterator[Hit]:
 def open_mot_disagrees(ctx: AuditContext) -> Iterator[Hit]:
     for row in ctx.openness.mot_comparison:
         if row["component"] == "class":
-            yield Hit(f"the MOT record declares class {row['declared']}; the evidence supports {row['evidence']}")
+            yield Hit(
+                f"the MOT record declares {mof_label(row['declared'])}; "
+                f"the evidence supports {mof_label(row['evidence'])}"
+            )
         else:
             yield Hit(f"{row['component']}: the MOT record declares {row['declared']} "
                       f"({row['declared_license'] or 'no license'}), the evidence shows {row['evidence']}")  # fmt: skip

@@ -11,6 +11,7 @@ from auditor.licenses.catalog import license_catalog
 from auditor.licenses.resolve import LicenseProfile
 from auditor.openness.evidence import EvidenceCollector, EvidenceItem
 from auditor.openness.mof import ComponentStatus, MofResult, classify, mof_data
+from auditor.vocabulary import mof_label
 
 CriterionStatus = Literal["open", "restricted", "unverified", "absent"]
 CRITERIA = ("training_data", "weights", "evaluation_code", "training_code", "training_metrics")
@@ -92,6 +93,7 @@ class Openness:
         return {
             "criteria": {name: c.to_dict() for name, c in self.criteria.items()},
             "mof_class": self.mof.mof_class,
+            "mof_label": mof_label(self.mof.mof_class),
             "mof_progress": self.mof.progress,
             "mof_components": {n: s.to_dict() for n, s in self.mof.components.items()},
             "mof_missing_for_next_class": None if next_class is None else {

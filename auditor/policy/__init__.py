@@ -1,8 +1,11 @@
-"""Policy as code: load a policy, apply it to audits, read the manifest of models a project uses."""
+"""Policy as code: load a policy, match its waivers, read the manifest of models a project uses.
 
-from auditor.policy.apply import apply_policy, stale_waivers
+The policy's rules are checkers (auditor/checks/policy.py); the verdict it leads to is decided by auditor.judge.
+"""
+
 from auditor.policy.manifest import ManifestEntry, ManifestError, changed_since, load_manifest
 from auditor.policy.model import Policy, PolicyError, Waiver, load_policy
+from auditor.policy.waivers import WaiverOutcome, apply_waivers, stale_waivers
 
 __all__ = [
     "ManifestEntry",
@@ -10,7 +13,8 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Waiver",
-    "apply_policy",
+    "WaiverOutcome",
+    "apply_waivers",
     "changed_since",
     "load_manifest",
     "load_policy",

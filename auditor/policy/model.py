@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.findings import SEVERITIES, Severity
 from auditor.licenses.catalog import CATEGORIES, license_catalog
+from auditor.verdict import FAIL_ON_LEVELS, FailOn
 from auditor.yamlio import KeyPath, YamlFileError, load_with_lines
 
 CRITERIA = ("training_data", "weights", "evaluation_code", "training_code", "training_metrics")
@@ -64,7 +65,7 @@ class Policy:
     safe_weights: bool = False
     pinned_revisions: bool = True
     max_unresolved_parents: int | None = None
-    fail_on: Severity = "error"
+    fail_on: FailOn | None = None  # None: not set by the policy (the command line or the default decides)
     rules: dict[str, Severity | None] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
 
@@ -149,7 +150,7 @@ def load_policy(path: str | Path) -> Policy:
     unresolved = lineage.get("max_unresolved")
     if unresolved is not None and (isinstance(unresolved, bool) or not isinstance(unresolved, int) or unresolved < 0):
         raise reader.fail(("lineage", "max_unresolved"), "must be a whole number ≥ 0")
-    fail_on = reader.choice(top.get("fail_on", "error"), ("fail_on",), SEVERITIES)
+    fail_on = reader.choice(top["fail_on"], ("fail_on",), FAIL_ON_LEVELS) if top.get("fail_on") is not None else None
     rules = _rules(reader, top.get("rules"))
     waivers = _waivers(reader, top.get("waivers"))
     return Policy(
@@ -164,7 +165,7 @@ def load_policy(path: str | Path) -> Policy:
         safe_weights=bool(require.get("safe_weights", False)),
         pinned_revisions=bool(require.get("pinned_revisions", True)),
         max_unresolved_parents=unresolved,
-        fail_on=fail_on,  # type: ignore[arg-type]
+        fail_on=fail_on,  # type: ignore[arg-type]  # checked by reader.choice
         rules=rules,
         waivers=waivers,
     )
@@ -204,6 +205,22 @@ def _rules(reader: _Reader, value: Any) -> dict[str, Severity | None]:
     return result
 
 
+def _date(value: Any) -> dt.date | None:
+    """A waiver's expiry: a YAML date, a timestamp (its day), or an ISO date string; None when it is none of them."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for parse in (dt.date.fromisoformat, lambda t: dt.datetime.fromisoformat(t).date()):
+            try:
+                return parse(text)
+            except ValueError:
+                continue
+    return None
+
+
 def _waivers(reader: _Reader, value: Any) -> tuple[Waiver, ...]:
     if value is None:
         return ()
@@ -216,14 +233,9 @@ def _waivers(reader: _Reader, value: Any) -> tuple[Waiver, ...]:
         for key in ("model", "rule", "reason", "approved_by", "expires"):
             if entry.get(key) in (None, ""):
                 raise reader.fail(where, f"'{key}' is required")
-        expires = entry["expires"]
-        if isinstance(expires, str):
-            try:
-                expires = dt.date.fromisoformat(expires)
-            except ValueError:
-                expires = None
-        if not isinstance(expires, dt.date):
-            raise reader.fail((*where, "expires"), "must be a date (YYYY-MM-DD)")
+        expires = _date(entry["expires"])
+        if expires is None:
+            raise reader.fail((*where, "expires"), f"{entry['expires']!r} is not a date (YYYY-MM-DD)")
         revision = entry.get("revision")
         waivers.append(
             Waiver(

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.result import AuditResult
+from auditor.vocabulary import mof_label, osaid_label
 
 
 def cyclonedx_bom(results: Sequence[AuditResult]) -> Any:
@@ -28,6 +29,12 @@ def cyclonedx_bom(results: Sequence[AuditResult]) -> Any:
         licenses = [LicenseExpression(data["license"]["spdx"])] if data["license"]["spdx"] else []
         properties = [
             Property(name="auditor:verdict", value=result.verdict.status),
+            Property(name="auditor:verdict.fail_on", value=result.verdict.fail_on),
+            *(Property(name="auditor:verdict.reason", value=reason) for reason in result.verdict.reasons),
+            *(
+                Property(name="auditor:obligation", value=f"[{o.level}] {o.text} ({o.license_name})")
+                for o in result.verdict.obligations
+            ),
             Property(name="auditor:license.resolved_from", value=data["license"]["resolved_from"]),
         ]
         if data["license"]["terms"]:
@@ -36,17 +43,18 @@ def cyclonedx_bom(results: Sequence[AuditResult]) -> Any:
             )
         openness = data["openness"]
         if openness["mof_class"] is not None:
-            properties.append(Property(name="auditor:mof.class", value=str(openness["mof_class"])))
+            properties.append(Property(name="auditor:mof.class", value=mof_label(openness["mof_class"])))
             properties.append(
                 Property(name="auditor:osaid.conformant", value=str(openness["osaid"]["conformant"]).lower())
             )
+            properties.append(Property(name="auditor:osaid", value=osaid_label(openness["osaid"])))
             for criterion, value in openness["criteria"].items():
                 properties.append(Property(name=f"auditor:openness.{criterion}", value=value["status"]))
         if result.verdict.policy:
             policy = result.verdict.policy
-            properties.append(Property(name="auditor:policy.path", value=str(policy["path"])))
-            properties.append(Property(name="auditor:policy.sha256", value=str(policy["sha256"])))
-            for waiver in policy.get("waivers_used", []):
+            properties.append(Property(name="auditor:policy.path", value=policy.path))
+            properties.append(Property(name="auditor:policy.sha256", value=policy.sha256))
+            for waiver in policy.waivers_used:
                 value = f"{waiver['rule']} for {waiver['model']} until {waiver['expires']} ({waiver['approved_by']})"
                 properties.append(Property(name="auditor:waiver", value=value))
         references = []

@@ -9,13 +9,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.findings import Finding
 from auditor.result import AuditResult
 from auditor.rulebook import default_catalog
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def level(finding: Finding) -> str:
+    """A finding that fails the verdict is an SARIF error; the others keep their severity's level."""
+    return "error" if finding.blocking else _LEVEL[finding.severity]
 
 
 def _rule_descriptor(rule_id: str) -> dict[str, Any]:
@@ -55,16 +60,16 @@ def _result(result: AuditResult, finding: Finding, rule_index: int) -> dict[str,
     location: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(result, evidence.file if evidence else None)}}
     if evidence is not None and evidence.line:
         location["region"] = {"startLine": evidence.line}
-    model = result.facts.model_id if result.facts else result.target
+    model = result.model_id
     fingerprint = hashlib.sha256(f"{model}\0{finding.rule}\0{finding.message}".encode()).hexdigest()
     item: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
-        "level": _LEVEL[finding.severity],
+        "level": level(finding),
         "message": {"text": f"{model}: {finding.message}"},
         "locations": [{"physicalLocation": location}],
         "partialFingerprints": {"auditorFinding/v1": fingerprint},
-        "properties": {"model": model, "criterion": finding.criterion},
+        "properties": {"model": model, "criterion": finding.criterion, "blocking": finding.blocking},
     }
     if finding.waiver is not None:
         waiver = finding.waiver
@@ -92,8 +97,8 @@ def render_sarif(results: Sequence[AuditResult]) -> str:
             "verdicts": [
                 {
                     "target": r.target,
-                    "status": r.verdict.status,
-                    "policy": r.verdict.policy,
+                    "model": r.model_id,
+                    **r.verdict.to_dict(),
                     "error": r.error.message if r.error else None,
                 }
                 for r in results

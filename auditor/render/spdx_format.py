@@ -14,21 +14,29 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.result import AuditResult
+from auditor.vocabulary import tier_words
 
 NAMESPACE = "https://spdx.org/spdxdocs/auditor"
 
 
 def verdict_summary(result: AuditResult) -> str:
-    """The verdict, the policy applied (with its hash) and the waivers used, as one line for BOM comments."""
-    text = f"auditor verdict: {result.verdict.status}"
-    policy = result.verdict.policy
+    """The verdict tier, why, the obligations, the policy applied (with its hash) and the waivers used, as one
+    line for BOM comments."""
+    verdict = result.verdict
+    text = f"auditor verdict: {verdict.status} ({tier_words(verdict.status)}; fail on {verdict.fail_on})"
+    if verdict.reasons:
+        text += "; reasons: " + " | ".join(verdict.reasons)
+    conditions = verdict.conditions
+    if conditions:
+        text += "; obligations: " + " | ".join(dict.fromkeys(o.text for o in conditions))
+    policy = verdict.policy
     if policy:
-        waivers = "; ".join(
-            f"{w['rule']} for {w['model']} until {w['expires']}" for w in policy.get("waivers_used", [])
-        )
-        text += f"; policy {policy.get('path')} sha256 {policy.get('sha256')}; waivers used: {waivers or 'none'}"
+        waivers = "; ".join(f"{w['rule']} for {w['model']} until {w['expires']}" for w in policy.waivers_used)
+        text += f"; policy {policy.path} sha256 {policy.sha256}; waivers used: {waivers or 'none'}"
+    else:
+        text += "; no policy applied"
     return text
 
 

@@ -7,6 +7,7 @@ from functools import cache
 
 import jinja2
 
+from auditor import vocabulary
 from auditor._resources import data_dir
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -39,5 +40,10 @@ def environment() -> jinja2.Environment:
     )
     env.filters["tty"] = terminal_safe
     env.filters["md"] = markdown_safe
+    env.filters["tier"] = vocabulary.tier
+    env.filters["tier_words"] = vocabulary.tier_words
+    env.filters["tier_mark"] = lambda status: vocabulary.TIERS[status]["mark"]
+    env.filters["mof_label"] = vocabulary.mof_label
+    env.filters["osaid_label"] = vocabulary.osaid_label
     env.tests["http_url"] = lambda value: bool(re.match(r"^https?://[^\s\"'<>]+$", str(value or ""), re.I))
     return env

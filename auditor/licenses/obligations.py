@@ -1,0 +1,101 @@
+"""Obligations: the duties the effective terms put on an adopter, in plain words, each with its license clause.
+
+The words and the level of each license condition (``notice`` or ``condition``) are data:
+rules/obligations/conditions.yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from auditor._resources import data_dir
+from auditor.licenses.catalog import CONDITIONS, LicenseRecord
+from auditor.lineage.effective import EffectiveTerms, TermSource
+from auditor.verdict import Obligation, ObligationLevel
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """How one license condition reads as an obligation."""
+
+    level: ObligationLevel
+    text: str
+
+
+class ObligationsError(ValueError):
+    """rules/obligations/conditions.yaml is malformed."""
+
+
+@cache
+def duties() -> tuple[dict[str, Duty], dict[str, Duty]]:
+    """Duties by license condition, and by commercial-use status (``conditional``)."""
+    doc: Any = yaml.load(
+        (data_dir("rules") / "obligations" / "conditions.yaml").read_text(encoding="utf-8"), Loader=_Loader
+    )
+    conditions: dict[str, Duty] = {}
+    for code, entry in (doc.get("conditions") or {}).items():
+        if code not in CONDITIONS:
+            raise ObligationsError(f"obligations/conditions.yaml: unknown condition {code!r}")
+        if entry.get("obligation", True) is False:
+            continue
+        if entry.get("level") not in ("notice", "condition") or not entry.get("text"):
+            raise ObligationsError(f"obligations/conditions.yaml: {code} needs a level (notice/condition) and a text")
+        conditions[code] = Duty(entry["level"], str(entry["text"]))
+    commercial = {k: Duty(v["level"], str(v["text"])) for k, v in (doc.get("commercial_use") or {}).items()}
+    return conditions, commercial
+
+
+def _phrase(duty: Duty, record: LicenseRecord, quote: str | None, cap: int | None) -> str:
+    suffix = f': "{quote}"' if quote else ""
+    return duty.text.format(license=record.name, cap=f"{cap:,}" if cap else "the cap", quote_suffix=suffix)
+
+
+def _obligation(code: str, duty: Duty, source: TermSource, fact: str) -> Obligation:
+    record = source.record
+    cited = record.sources.get(fact) or {}
+    quote = cited.get("quote")
+    return Obligation(
+        code=code,
+        level=duty.level,
+        text=_phrase(duty, record, quote, record.terms.user_cap),
+        license=record.id,
+        license_name=record.name,
+        source_url=cited.get("url") or record.url,
+        quote=quote,
+        inherited_from=source.name,
+        origin=source.origin,
+        via=source.via,
+    )
+
+
+def obligations(effective: EffectiveTerms) -> tuple[Obligation, ...]:
+    """Every duty of every binding license, most demanding first; one per (duty, license, where it comes from)."""
+    by_condition, by_commercial = duties()
+    found: dict[tuple[str, str, str | None], Obligation] = {}
+    for source in effective.sources:
+        record = source.record
+        if record.is_placeholder:
+            continue
+        codes = list(record.terms.conditions)
+        if record.terms.user_cap and "user-cap" not in codes:
+            codes.append("user-cap")
+        for code in codes:
+            duty = by_condition.get(code)
+            if duty is not None:
+                fact = "user_cap" if code == "user-cap" and "user_cap" in record.sources else f"conditions.{code}"
+                found.setdefault((code, record.id, source.name), _obligation(code, duty, source, fact))
+        commercial = by_commercial.get(record.terms.commercial_use)
+        if commercial is not None and not any(c in codes for c in ("user-cap", "revenue-cap", "registration")):
+            key = ("commercial-conditional", record.id, source.name)
+            found.setdefault(key, _obligation("commercial-conditional", commercial, source, "commercial_use"))
+    ranked = sorted(found.values(), key=lambda o: (o.level != "condition", o.origin != "own"))
+    return tuple(ranked)

@@ -1,0 +1,65 @@
+"""What the lineage section of a result reports: declared parents and datasets, the resolved tree, what could
+not be audited, and the effective terms. Computed once in the assessment; the result only serialises it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.facts import ModelFacts
+from auditor.findings import Evidence
+from auditor.lineage.effective import EffectiveTerms
+from auditor.lineage.tree import LineageNode, unresolved_parents
+from auditor.sources.datasets import evaluation_datasets, training_datasets
+
+
+@dataclass(frozen=True)
+class LineageSummary:
+    base_models: tuple[dict[str, Any], ...]
+    datasets: tuple[dict[str, Any], ...]
+    tree: tuple[LineageNode, ...]
+    unresolved: tuple[str, ...]
+    effective: EffectiveTerms | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "base_models": [dict(b) for b in self.base_models],
+            "datasets": [dict(d) for d in self.datasets],
+            "tree": [n.to_dict() for n in self.tree],
+            "unresolved": list(self.unresolved),
+            "effective": self.effective.to_dict() if self.effective is not None else None,
+        }
+
+
+def _declared_in(evidence: list[Evidence]) -> str:
+    first = evidence[0] if evidence else None
+    if first is None:
+        return "unknown"
+    if first.field == "base_model":
+        return "card:base_model"
+    if first.field == "baseModels":
+        return "hub:baseModels"
+    if first.file and first.line:
+        return f"{first.file}:line {first.line}"
+    return first.file or first.field or "unknown"
+
+
+def summarize(facts: ModelFacts, tree: list[LineageNode] | None, effective: EffectiveTerms | None) -> LineageSummary:
+    """The lineage section: parents as found (with where each is declared), datasets with their card licenses."""
+    base_models = tuple({"id": n.id, "relation": n.relation, "declared_in": _declared_in(n.evidence)}
+                        for n in tree or ())  # fmt: skip
+    card = facts.card
+    datasets: dict[str, dict[str, Any]] = {d: {"id": d, "role": "training", "declared_in": "card"}
+                                           for d in training_datasets(card)}  # fmt: skip
+    for name in evaluation_datasets(card):
+        datasets.setdefault(name, {"id": name, "role": "evaluation", "declared_in": "card:model-index"})
+    for link in card.links if card else ():
+        if link.kind == "dataset" and "huggingface.co" not in link.url and "hf.co" not in link.url:
+            datasets.setdefault(link.url, {"id": link.url, "role": "training", "declared_in": f"card:line {link.line}"})
+    for dataset in facts.datasets:
+        entry = datasets.setdefault(dataset.id, {"id": dataset.id, "role": "evaluation",
+                                                 "declared_in": "card:model-index"})  # fmt: skip
+        entry.update({"card_found": dataset.found, "license": list(dataset.license), "note": dataset.note})
+    return LineageSummary(base_models, tuple(datasets.values()), tuple(tree or ()), tuple(unresolved_parents(tree)),
+                          effective)  # fmt: skip
