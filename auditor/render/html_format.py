@@ -92,10 +92,21 @@ def render_page(result: AuditResult, *, index_href: str | None = None) -> str:
     return template.render(**_view(result), index_href=index_href, csp="script-src 'none'")
 
 
-def render_portfolio(results: Sequence[AuditResult], pages: Sequence[str] | None = None) -> str:
+def portfolio_row(result: AuditResult, page: str | None = None) -> dict[str, Any]:
+    """What the portfolio shows of one model: small, so a batch can keep one per model instead of the result."""
+    data = result.to_dict()
+    return {"r": {key: data[key] for key in ("target", "model", "license", "openness", "lineage", "verdict")},
+            "page": page}  # fmt: skip
+
+
+def render_portfolio_rows(rows: Sequence[dict[str, Any]]) -> str:
+    """The portfolio page from ``portfolio_row`` rows, in the order given."""
     template = environment().get_template("portfolio.html.j2")
-    rows = [{"r": r.to_dict(), "page": pages[i] if pages else None} for i, r in enumerate(results)]
-    return template.render(rows=rows, script=SORT_SCRIPT, csp=f"script-src '{script_hash(SORT_SCRIPT)}'")
+    return template.render(rows=list(rows), script=SORT_SCRIPT, csp=f"script-src '{script_hash(SORT_SCRIPT)}'")
+
+
+def render_portfolio(results: Sequence[AuditResult], pages: Sequence[str] | None = None) -> str:
+    return render_portfolio_rows([portfolio_row(r, pages[i] if pages else None) for i, r in enumerate(results)])
 
 
 def render_html(results: Sequence[AuditResult]) -> str:
