@@ -275,7 +275,8 @@ def test_since_outside_git_says_so(tmp_path: Path) -> None:
     manifest = write(tmp_path / "models.yaml", "models:\n  - id: a/b\n")
     policy = write(tmp_path / "auditor-policy.yaml", "fail_on: error\n")
     result = CliRunner().invoke(cli, ["check", str(manifest), "--policy", str(policy), "--since", "HEAD"])
-    assert result.exit_code == 2 and result.stderr.strip() == f"auditor: --since HEAD: {manifest} is not in a git work tree"
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"auditor: --since HEAD: {manifest} is not in a git work tree"
 
 
 def test_check_without_a_policy_file_suggests_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
