@@ -239,8 +239,8 @@ class FakeHub:
         self.page_size = 1000
         self.max_stall = MAX_STALL
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._cdn: ThreadingHTTPServer | None = None
+        self._server: _QuietServer | None = None
+        self._cdn: _QuietServer | None = None
 
     # --- set-up ---------------------------------------------------------------------------------------------
     def add(self, repo: FakeRepo) -> FakeRepo:
@@ -283,8 +283,8 @@ class FakeHub:
         class Handler(_Handler):
             fake = hub
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._cdn = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        self._cdn = _QuietServer(("127.0.0.1", 0), Handler)
         for server in (self._server, self._cdn):
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -316,6 +316,11 @@ class FakeHub:
                 if content is not None and hashlib.sha256(content).hexdigest() == sha256:
                     return content
         return None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up mid-request (time-out tests) is expected
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> _Reply:
