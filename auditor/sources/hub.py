@@ -289,7 +289,7 @@ class HubSource:
         except TooLargeError as error:
             notes.append(AccessNote("partial", f"{path} is too large to read ({error})", path))
         except (HubRetriesExhaustedError, HubBadReplyError) as error:
-            notes.append(AccessNote("download-failed", f"{path} could not be read: {error}", path))
+            notes.append(AccessNote("download-failed", str(error).removeprefix(f"{repo_id}: "), path))
         except HfHubHTTPError as error:
             notes.append(AccessNote("download-failed", f"{path} could not be read: {_short(error)}", path))
         return None
