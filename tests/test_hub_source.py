@@ -154,7 +154,18 @@ def test_gated_metadata_and_card_unreadable_says_the_license_is_unknown(hub: Fak
     assert facts.card is None and facts.files is None and facts.hub is not None and facts.hub.gated is True
     gated = [n for n in facts.access if n.kind == "gated"]
     assert [n.file for n in gated] == [None, "README.md", None]
-    assert gated[-1].message.startswith(LICENSE_UNKNOWN)
+    assert gated[-1].message == (
+        f"{LICENSE_UNKNOWN}no card was read, and access was not granted to the repository metadata, README.md"
+    )
+
+
+def test_gated_license_file_behind_a_card_without_license(hub: FakeHub, hub_source: HubSource) -> None:
+    hub.add(FakeRepo("acme/gated-text", {"README.md": b"# Model\n", "LICENSE": b"Custom terms\n"}, gated="manual"))
+    facts = hub_source.fetch("acme/gated-text", None, "x")
+    unknown = [n.message for n in facts.access if n.message.startswith(LICENSE_UNKNOWN)]
+    assert unknown == [f"{LICENSE_UNKNOWN}the card declares no license, and access was not granted to LICENSE"]
+    llama = hub_source.fetch("meta-llama/Meta-Llama-3-8B", None, "x")  # its card declares the license
+    assert not any(n.message.startswith(LICENSE_UNKNOWN) for n in llama.access)
 
 
 def test_forbidden_gated_403_on_a_file(hub: FakeHub, hub_source: HubSource) -> None:

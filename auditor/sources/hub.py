@@ -239,8 +239,7 @@ class HubSource:
             elif is_config(file.path) and file.path in record.files:
                 configs.append(Document(file.path, record.files[file.path].decode("utf-8", errors="replace")))
         notes = [*fixed, *notes]
-        if _license_hidden(card, documents, notes):
-            notes.append(AccessNote("gated", f"{LICENSE_UNKNOWN}the card and license files are gated and unread"))
+        notes += _license_unknown(card, documents, notes)
         datasets = tuple(record.datasets[d] for d in named_datasets(card) if d in record.datasets)
         return ModelFacts(
             target=record.repo_id,
@@ -299,8 +298,7 @@ class HubSource:
         notes = [AccessNote("gated", "gated: access not granted; repository metadata (files, card data) not readable")]
         data = self._read(repo_id, "README.md", revision or "main", deadline, notes, MAX_CARD_BYTES)
         card = parse_card(data, "README.md") if data is not None else None
-        if _license_hidden(card, [], notes):
-            notes.append(AccessNote("gated", f"{LICENSE_UNKNOWN}the repository is gated and its card is unread"))
+        notes += _license_unknown(card, [], notes)
         return replace(self._bare(repo_id, revision, target, HubMeta(gated=True), notes), card=card)
 
     def _bare(
@@ -514,14 +512,19 @@ def _weights(snapshot: ModelSnapshot) -> tuple[WeightFile, ...]:
     return tuple(listed)
 
 
-def _license_hidden(card: CardFacts | None, documents: Sequence[Document], notes: Sequence[AccessNote]) -> bool:
-    """No license is visible (no card license field, no license text read) and gating is why."""
+def _license_unknown(
+    card: CardFacts | None, documents: Sequence[Document], notes: Sequence[AccessNote]
+) -> list[AccessNote]:
+    """A note when no license is visible (no license field in a card, no license text read) because of gating."""
     if documents or (card is not None and card.metadata.get("license")):
-        return False
-    return any(
-        n.kind == "gated" and (n.file is None or n.file.lower().startswith("readme") or is_document(n.file))
-        for n in notes
-    )
+        return []
+    hidden = [n.file or "the repository metadata" for n in notes if n.kind == "gated" and (n.file is None
+              or n.file.lower().startswith("readme") or is_document(n.file))]  # fmt: skip
+    if not hidden:
+        return []
+    card_state = "no card was read" if card is None else "the card declares no license"
+    message = f"{LICENSE_UNKNOWN}{card_state}, and access was not granted to {', '.join(hidden)}"
+    return [AccessNote("gated", message)]
 
 
 def _short(error: BaseException) -> str:
