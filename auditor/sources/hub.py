@@ -34,7 +34,16 @@ from huggingface_hub.errors import (
 )
 
 from auditor.errors import HubUnavailableError, OfflineMissingError, TargetNotFoundError
-from auditor.facts import AccessNote, CardFacts, DatasetFacts, Document, HubMeta, ModelFacts, WeightFile
+from auditor.facts import (
+    AccessNote,
+    CardFacts,
+    DatasetFacts,
+    Document,
+    HubMeta,
+    ModelFacts,
+    SourceKind,
+    WeightFile,
+)
 from auditor.once import OncePerKey
 from auditor.sources.card import parse_card
 from auditor.sources.common import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES, find_card, is_config, is_document
@@ -174,7 +183,7 @@ class HubSource:
                 resolved = _Resolved(parse_sha(data), None)
             except BadReplyError as error:
                 raise HubBadReplyError(
-                    redact(f"{repo_id}: the Hub at {self.endpoint} sent a bad reply: {error}")
+                    f"{repo_id}: the Hub at {self.shown_endpoint} sent a bad reply: {error}"
                 ) from None
         else:
             info = self._model_info(repo_id, revision, deadline)
@@ -185,7 +194,7 @@ class HubSource:
     def _model_info(self, repo_id: str, revision: str | None, deadline: Deadline) -> dict[str, Any]:
         params = [("blobs", "true"), *(("expand[]", name) for name in MODEL_EXPAND)]
         data = self._api_json(repo_id, revision, params, deadline)
-        _parse(data, f"{repo_id}: the Hub at {self.endpoint}")  # checked before it is used or cached
+        _parse(data, f"{repo_id}: the Hub at {self.shown_endpoint}")  # checked before it is used or cached
         assert isinstance(data, dict)
         return data
 
@@ -225,7 +234,7 @@ class HubSource:
             self.meta.store(record)
         return self._from_record(record, "hub", notes)
 
-    def _from_record(self, record: Record, source: str, notes: list[AccessNote]) -> ModelFacts:
+    def _from_record(self, record: Record, source: SourceKind, notes: list[AccessNote]) -> ModelFacts:
         """ModelFacts from what was read (online) or cached (offline): one path, so both give the same facts."""
         snapshot = _parse(record.info, f"{record.repo_id}: the auditor cache")
         card = self._card(record, snapshot)
@@ -243,7 +252,7 @@ class HubSource:
         datasets = tuple(record.datasets[d] for d in named_datasets(card) if d in record.datasets)
         return ModelFacts(
             target=record.repo_id,
-            source="hub" if source == "hub" else "hub-cache",
+            source=source,
             model_id=record.repo_id,
             revision=None,
             sha=snapshot.sha,
