@@ -35,6 +35,7 @@ from huggingface_hub.errors import (
 
 from auditor.errors import HubUnavailableError, OfflineMissingError, TargetNotFoundError
 from auditor.facts import (
+    LICENSE_UNKNOWN,
     AccessNote,
     CardFacts,
     DatasetFacts,
@@ -73,7 +74,6 @@ log = logging.getLogger(__name__)
 MAX_CARD_BYTES = 16 << 20  # a model card above 16 MiB is not read
 MAX_API_BYTES = 64 << 20  # a model_info reply of a repository with very many files stays below this
 MAX_RANGE_BYTES = 64 << 20  # one read_range call
-LICENSE_UNKNOWN = "license unknown: "  # prefix of the note saying no license could be read because of gating
 _LISTING_PAGE = 1000
 
 
