@@ -317,7 +317,7 @@ EXPECTED = {
     "hiroshi-matsuda-rit__ja_gsd_bert_wwm_unidic_lite": ("CC-BY-SA-4.0", "license"),
     "pcuenq__stable-diffusion-v1-4": ("LicenseRef-CreativeML-OpenRAIL-M", "prose"),
     "THUDM__chatglm3-6b": (None, "none"),
-    "sambanovasystems__BLOOMChat-176B-v1": (None, "none"),
+    "sambanovasystems__BLOOMChat-176B-v1": ("LicenseRef-BLOOMChat-176B-1.0", "prose"),
     "KoboldAI__fairseq-dense-13B": (None, "none"),
 }
 
