@@ -6,6 +6,7 @@ official page). A malformed record is a ``CatalogError`` that names its file.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ SCOPES: tuple[Scope, ...] = ("name", "prose")
 MAX_TEXT = 2_000_000  # characters of untrusted text searched; the rest is ignored
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-_TOKEN_CHARS = re.compile(r"[\w.\-/]")
+_TOKEN_LEFT = re.compile(r"[\w.\-/]*$")
+_TOKEN_RIGHT = re.compile(r"[\w.\-/]*")
+MAX_HITS_PER_PATTERN = 200  # enough for any real card; bounds the work on hostile text
 R = TypeVar("R")
 
 
@@ -200,13 +203,29 @@ def read_records(folder: Path, parse: Callable[[Mapping[str, Any], Path], R], ke
     return records
 
 
-def token_around(text: str, start: int, end: int) -> str:
-    """The name-like token (letters, digits, . - _ /) that contains text[start:end]."""
-    while start > 0 and _TOKEN_CHARS.match(text[start - 1]):
-        start -= 1
-    while end < len(text) and _TOKEN_CHARS.match(text[end]):
-        end += 1
-    return text[start:end].strip("./-_")
+def token_around(text: str, start: int, end: int, reach: int = 120) -> str:
+    """The name-like token (letters, digits, . - _ /) that contains text[start:end], at most ``reach`` wider."""
+    left = _TOKEN_LEFT.search(text, max(0, start - reach), start)
+    right = _TOKEN_RIGHT.match(text, end, min(len(text), end + reach))
+    return text[left.start() if left else start : right.end() if right else end].strip("./-_")
+
+
+class Spans:
+    """Non-overlapping [start, end) spans; ``claim`` adds one unless it overlaps a span already held (O(log n))."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        index = bisect.bisect_right(self._starts, start)
+        if index > 0 and self._ends[index - 1] > start:
+            return False
+        if index < len(self._starts) and self._starts[index] < end:
+            return False
+        self._starts.insert(index, start)
+        self._ends.insert(index, end)
+        return True
 
 
 def repo_id_regex(ids: Iterable[str]) -> re.Pattern[str] | None:

@@ -8,12 +8,23 @@ alone: ``LlamaForCausalLM`` is used by many models that are not Meta's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
+from itertools import islice
 from typing import Any, Literal
 
 from auditor.families.catalog import FamilyCatalog, FamilyLicense, FamilyRecord, FamilyVersion, family_catalog
-from auditor.knowledge import CONFIDENCE_RANK, MAX_TEXT, Confidence, NamePattern, Scope, repo_id_regex, token_around
+from auditor.knowledge import (
+    CONFIDENCE_RANK,
+    MAX_HITS_PER_PATTERN,
+    MAX_TEXT,
+    Confidence,
+    NamePattern,
+    Scope,
+    Spans,
+    repo_id_regex,
+    token_around,
+)
 
 MatchKind = Literal["repo", "name", "architecture"]
 
@@ -84,17 +95,15 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
     for entry in _compiled(catalog):
         if scope not in entry.pattern.scopes:
             continue
-        for found in entry.pattern.regex.finditer(text):
+        for found in islice(entry.pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
             if found.end() == found.start():
                 continue
-            hits.append(FamilyMatch(entry.family.id, entry.version.id if entry.version else None, found.span(),
-                                    found.group(0), token_around(text, *found.span()), entry.pattern.confidence,
-                                    "name", entry.pattern.note))  # fmt: skip
-    kept: list[FamilyMatch] = []
-    for hit in sorted(hits, key=_rank, reverse=True):
-        if not any(hit.span[0] < other.span[1] and other.span[0] < hit.span[1] for other in kept):
-            kept.append(hit)
-    return _one_per_version(kept)
+            version_id = entry.version.id if entry.version else None
+            hits.append(FamilyMatch(entry.family.id, version_id, found.span(), found.group(0), "",
+                                    entry.pattern.confidence, "name", entry.pattern.note))  # fmt: skip
+    spans = Spans()
+    kept = [hit for hit in sorted(hits, key=_rank, reverse=True) if spans.claim(*hit.span)]
+    return [hit if hit.token else replace(hit, token=token_around(text, *hit.span)) for hit in _one_per_version(kept)]
 
 
 def _one_per_version(hits: list[FamilyMatch]) -> list[FamilyMatch]:
