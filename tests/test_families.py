@@ -258,7 +258,8 @@ def test_the_hand_labels_cover_enough_real_names() -> None:
 
 def test_canonical_repos_are_high_and_names_medium() -> None:
     repo = family_for_repo("meta-llama/Llama-2-7b-hf")
-    assert repo is not None and (repo.family, repo.version, repo.confidence, repo.kind) == ("llama", "2", "high", "repo")
+    assert repo is not None
+    assert (repo.family, repo.version, repo.confidence, repo.kind) == ("llama", "2", "high", "repo")
     named = family_for_repo("TheBloke/Llama-2-7B-GGUF")
     assert named is not None and (named.confidence, named.kind, named.matched) == ("medium", "name", "Llama-2")
     assert family_for_repo("") is None and family_for_repo("acme/widget") is None

@@ -7,6 +7,7 @@ alone: ``LlamaForCausalLM`` is used by many models that are not Meta's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -60,6 +61,17 @@ class _Compiled:
     pattern: NamePattern
 
 
+_GROUP = "m"  # a pattern may name the part that is the match (group m): the rest is context
+
+
+def _span(found: re.Match[str]) -> tuple[int, int]:
+    return found.span(_GROUP) if _GROUP in found.re.groupindex else found.span()
+
+
+def _text(found: re.Match[str]) -> str:
+    return found.group(_GROUP) if _GROUP in found.re.groupindex else found.group(0)
+
+
 @cache
 def _compiled(catalog: FamilyCatalog) -> tuple[_Compiled, ...]:
     out = [_Compiled(f, None, p) for f in catalog for p in f.patterns]
@@ -99,7 +111,7 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
             if found.end() == found.start():
                 continue
             version_id = entry.version.id if entry.version else None
-            hits.append(FamilyMatch(entry.family.id, version_id, found.span(), found.group(0), "",
+            hits.append(FamilyMatch(entry.family.id, version_id, _span(found), _text(found), "",
                                     entry.pattern.confidence, "name", entry.pattern.note))  # fmt: skip
     spans = Spans()
     kept = [hit for hit in sorted(hits, key=_rank, reverse=True) if spans.claim(*hit.span)]
