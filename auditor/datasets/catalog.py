@@ -26,6 +26,7 @@ from auditor.knowledge import (
     strings,
     text,
 )
+from auditor.licenses.catalog import CatalogError
 
 # Terms that come with a dataset besides (or instead of) its license.
 TERMS = (
@@ -130,14 +131,14 @@ class DatasetCatalog:
         for record in records:
             for hub_id in record.hub_ids:
                 if hub_id.lower() in self.hub_ids:
-                    raise ValueError(f"hub id {hub_id} is listed twice")
+                    raise ValueError(f"{record.id}.yaml: hub id {hub_id} is listed twice")
                 self.hub_ids[hub_id.lower()] = record
             for key in (record.id, record.name, *record.aliases):
                 self._names.setdefault(_key(key), record)
         for record in records:
             unknown = [d for d in record.derived_from if d not in self.records]
             if unknown:
-                raise ValueError(f"{record.id}: derived_from names unknown datasets {', '.join(unknown)}")
+                raise ValueError(f"{record.id}.yaml: derived_from names unknown datasets {', '.join(unknown)}")
 
     def __iter__(self) -> Iterator[DatasetRecord]:
         return iter(self.records.values())
@@ -159,8 +160,8 @@ def load_dataset_catalog(folder: Path) -> DatasetCatalog:
     records = read_records(folder, parse_dataset, lambda r: r.id)
     try:
         return DatasetCatalog(records)
-    except ValueError as error:
-        raise fail(folder, str(error)) from error
+    except ValueError as error:  # the message names the record's file (ids match file names)
+        raise CatalogError(str(error)) from error
 
 
 @cache

@@ -28,6 +28,7 @@ from auditor.knowledge import (
     strings,
     text,
 )
+from auditor.licenses.catalog import CatalogError
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +235,7 @@ class FamilyCatalog:
                 self._names.setdefault(_key(f"{record.id} {version.id}"), (record, version))
                 for repo in version.repos:
                     if repo.lower() in self.repos:
-                        raise ValueError(f"repo {repo} is listed twice")
+                        raise ValueError(f"{record.id}.yaml: repo {repo} is listed twice")
                     self.repos[repo.lower()] = (record, version)
 
     def __iter__(self) -> Iterator[FamilyRecord]:
@@ -261,8 +262,8 @@ def load_family_catalog(folder: Path) -> FamilyCatalog:
     records = read_records(folder, parse_family, lambda r: r.id)
     try:
         return FamilyCatalog(records)
-    except ValueError as error:
-        raise fail(folder, str(error)) from error
+    except ValueError as error:  # the message names the record's file (ids match file names)
+        raise CatalogError(str(error)) from error
 
 
 @cache
