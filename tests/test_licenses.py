@@ -317,7 +317,7 @@ EXPECTED = {
     "hiroshi-matsuda-rit__ja_gsd_bert_wwm_unidic_lite": ("CC-BY-SA-4.0", "license"),
     "pcuenq__stable-diffusion-v1-4": ("LicenseRef-CreativeML-OpenRAIL-M", "prose"),
     "THUDM__chatglm3-6b": (None, "none"),
-    "sambanovasystems__BLOOMChat-176B-v1": (None, "none"),
+    "sambanovasystems__BLOOMChat-176B-v1": ("LicenseRef-BLOOMChat-176B-1.0", "prose"),
     "KoboldAI__fairseq-dense-13B": (None, "none"),
 }
 
@@ -380,3 +380,59 @@ def test_an_expression_with_too_many_choices_is_not_evaluated() -> None:
     bomb = " AND ".join("(mit OR apache-2.0)" for _ in range(12))  # 4,096 alternatives
     assert parse_expression(bomb, license_catalog()) is None
     assert parse_expression("mit OR " * 400 + "mit", license_catalog()) is None  # longer than any real expression
+
+
+# --- records added for license_name values of real cards (issue #12 item 4) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text_file", "license_id"),
+    [("falcon-llm-license-1.0.txt", "falcon-llm-license-1.0"), ("bloomchat-176b-license-1.0.txt",
+      "bloomchat-176b-license-1.0"), ("flux-1-dev-non-commercial-license.txt", "flux-1-dev-non-commercial-license"),
+     ("opt-175b-license.txt", "opt-175b-license"), ("chatglm2-6b-model-license.txt", "chatglm-model-license"),
+     ("stabilityai-nc-research-community.txt", "stabilityai-nc-research-community")],
+)  # fmt: skip
+def test_added_license_texts_are_recognised(text_file: str, license_id: str) -> None:
+    text = (texts_dir() / text_file).read_text(encoding="utf-8")
+    match = detect_text("LICENSE.txt", "Copyright 2024 Someone\n\n" + text.replace("\n", "\r\n"))
+    assert (match.license_id, match.confidence) == (license_id, "high") and match.score - match.runner_up_score > 0.2
+
+
+def test_added_license_terms_match_their_texts() -> None:
+    falcon = normalized((texts_dir() / "falcon-llm-license-1.0.txt").read_text(encoding="utf-8"))
+    assert "the relevant percentage shall be 10%" in falcon and "is greater than $1m" in falcon
+    record = CATALOG.get("TII Falcon LLM License Version 1.0")
+    assert record is not None and record.id == "falcon-llm-license-1.0" and record.terms.commercial_use == "conditional"
+    assert {"revenue-cap", "registration", "output-use-limit"} <= set(record.terms.conditions)
+    assert CATALOG.get("falcon-llm-license").id == "falcon-llm-license"  # type: ignore[union-attr]  # 2.0 stays apart
+    for license_id in ("flux-1-dev-non-commercial-license", "opt-175b-license", "stabilityai-nc-research-community",
+                       "stable-beluga-non-commercial"):  # fmt: skip
+        record = CATALOG.get(license_id)
+        assert record is not None and record.terms.commercial_use == "forbidden" and record.osi_approved is False
+    bloomchat = CATALOG.get("bloomchat-176b-license-1.0")
+    assert bloomchat is not None and "use-restrictions" in bloomchat.terms.conditions
+    assert bloomchat.terms.commercial_use == "allowed"
+
+
+def test_license_names_seen_in_real_cards_now_resolve() -> None:
+    names = {"google-gemma-terms-of-use": "gemma", "faipl-1.0-sd": "faipl-1.0-sd",
+             "stabilityai-nc-research-community": "stabilityai-nc-research-community",
+             "flux-1-dev-non-commercial-license": "flux-1-dev-non-commercial-license",
+             "Non-commercial bespoke license": "llama-1", "OPT-175B License Agreement": "opt-175b-license",
+             "BLOOMChat-176B LICENSE v1.0": "bloomchat-176b-license-1.0",
+             "Community License for Baichuan2 Model": "baichuan2-community-license"}  # fmt: skip
+    for name, license_id in names.items():
+        record = CATALOG.get(name)
+        assert record is not None and record.id == license_id, name
+    seen = {m.strip() for m in re.findall(r"^license_name: (.+)$", "\n".join(
+        p.read_text(encoding="utf-8", errors="replace").replace("\r", "") for p in (SHARED / "derivatives").glob(
+            "*/README.md")), re.M)}  # fmt: skip
+    assert seen and all(CATALOG.get(name) is not None for name in seen - {"license"}), seen
+
+
+def test_prose_names_of_added_licenses(tmp_path: Path) -> None:
+    result = assess(read_card_file(SHARED / "derivatives" / "upstage__llama-30b-instruct-2048" / "README.md", "x"))
+    assert result.license is not None and result.license.records[0].id == "llama-1"
+    assert "LIC-NON-COMMERCIAL" in rules(result)
+    opt = assess(read_card_file(SHARED / "derivatives" / "KoboldAI__OPT-13B-Erebus" / "README.md", "x"))
+    assert opt.license is not None and "opt-175b-license" in {r.id for r in opt.license.records}

@@ -1,0 +1,237 @@
+"""Shared parts of the sourced knowledge bases (rules/families, rules/datasets): sources, dates, name patterns.
+
+Every fact of a record names a source (a URL, and a verbatim quote where the source is a license text or an
+official page). A malformed record is a ``CatalogError`` that names its file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+
+from auditor.licenses.catalog import CatalogError, license_catalog
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Confidence = Literal["high", "medium", "low"]
+Scope = Literal["name", "prose"]
+CONFIDENCE_RANK: dict[str, int] = {"high": 2, "medium": 1, "low": 0}
+SCOPES: tuple[Scope, ...] = ("name", "prose")
+MAX_TEXT = 2_000_000  # characters of untrusted text searched; the rest is ignored
+_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_TOKEN_LEFT = re.compile(r"[\w.\-/]*$")
+_TOKEN_RIGHT = re.compile(r"[\w.\-/]*")
+MAX_HITS_PER_PATTERN = 200  # enough for any real card; bounds the work on hostile text
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where one fact comes from: a URL, a verbatim quote, the shipped text holding the quote, a note."""
+
+    url: str
+    quote: str | None = None
+    file: str | None = None  # a reference text in rules/licenses/texts/ that contains the quote
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"url": self.url}
+        for key in ("quote", "file", "note"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class NamePattern:
+    """A regular expression that recognises a name in a repo id or in prose, and how much a hit is worth."""
+
+    regex: re.Pattern[str]
+    confidence: Confidence
+    scopes: tuple[Scope, ...]
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"regex": self.regex.pattern, "confidence": self.confidence, "scope": list(self.scopes),
+                "note": self.note}  # fmt: skip
+
+
+def fail(path: Path, message: str) -> CatalogError:
+    return CatalogError(f"{path.name}: {message}")
+
+
+def mapping(value: Any, path: Path, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise fail(path, f"{what} must be a mapping")
+    return value
+
+
+def items(value: Any, path: Path, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise fail(path, f"{what} must be a list")
+    return value
+
+
+def text(doc: Mapping[str, Any], key: str, path: Path, what: str, required: bool = True) -> str | None:
+    value = doc.get(key)
+    if value is None or value == "":
+        if required:
+            raise fail(path, f"{what}: '{key}' is required")
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise fail(path, f"{what}: '{key}' must be text")
+    return str(value)
+
+
+def strings(value: Any, path: Path, what: str) -> tuple[str, ...]:
+    out = []
+    for entry in items(value, path, what):
+        if not isinstance(entry, str) or not entry.strip():
+            raise fail(path, f"{what} must be a list of non-empty strings")
+        out.append(entry)
+    return tuple(out)
+
+
+def parse_source(value: Any, path: Path, what: str) -> Source:
+    doc = mapping(value, path, f"source of {what}")
+    url = text(doc, "url", path, f"source of {what}")
+    assert url is not None
+    if not url.startswith(("https://", "http://")):
+        raise fail(path, f"source of {what}: url {url!r} is not an http(s) URL")
+    quote = text(doc, "quote", path, f"source of {what}", required=False)
+    file = text(doc, "file", path, f"source of {what}", required=False)
+    if file is not None and quote is None:
+        raise fail(path, f"source of {what}: 'file' needs a 'quote' to check")
+    return Source(url, quote, file, text(doc, "note", path, f"source of {what}", required=False))
+
+
+def parse_sources(value: Any, path: Path, what: str, needed: Iterable[str]) -> dict[str, Source]:
+    """A mapping fact → source; every fact in ``needed`` must have one."""
+    doc = mapping(value or {}, path, f"sources of {what}")
+    sources = {str(fact): parse_source(src, path, f"{what} {fact}") for fact, src in doc.items()}
+    missing = [fact for fact in needed if fact not in sources]
+    if missing:
+        raise fail(path, f"{what}: no source for {', '.join(missing)}")
+    return sources
+
+
+def parse_date(value: Any, path: Path, what: str) -> str | None:
+    """An ISO date or month (2023-05-31, 2024-01), as text; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise fail(path, f"{what}: {value!r} is not a date (YYYY-MM-DD or YYYY-MM)")
+    return value
+
+
+def compile_regex(value: Any, path: Path, what: str) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise fail(path, f"{what}: a regex must be non-empty text")
+    try:
+        return re.compile(value, re.IGNORECASE)
+    except re.error as error:
+        raise fail(path, f"{what}: bad regex {value!r}: {error}") from error
+
+
+def parse_patterns(value: Any, path: Path, what: str, default: Confidence = "medium") -> tuple[NamePattern, ...]:
+    patterns = []
+    for index, entry in enumerate(items(value, path, f"{what} patterns")):
+        doc = mapping(entry, path, f"{what} pattern {index + 1}")
+        regex = compile_regex(doc.get("regex"), path, f"{what} pattern {index + 1}")
+        confidence = doc.get("confidence", default)
+        if confidence not in ("medium", "low"):
+            raise fail(path, f"{what} pattern {index + 1}: confidence {confidence!r} is not medium or low")
+        scopes = strings(doc.get("scope", list(SCOPES)), path, f"{what} pattern {index + 1} scope")
+        if not scopes or any(scope not in SCOPES for scope in scopes):
+            raise fail(path, f"{what} pattern {index + 1}: scope must list name and/or prose")
+        note = text(doc, "note", path, f"{what} pattern {index + 1}", required=False)
+        patterns.append(NamePattern(regex, confidence, tuple(scopes), note))  # type: ignore[arg-type]
+    return tuple(patterns)
+
+
+def repo_ids(value: Any, path: Path, what: str) -> tuple[str, ...]:
+    ids = strings(value, path, what)
+    for repo_id in ids:
+        if not _REPO_ID.match(repo_id):
+            raise fail(path, f"{what}: {repo_id!r} is not an org/name id")
+    return ids
+
+
+def license_id(value: Any, path: Path, what: str) -> str:
+    """A license id that the license knowledge base knows (its own id, not an alias)."""
+    if not isinstance(value, str):
+        raise fail(path, f"{what}: license must be a knowledge-base license id")
+    record = license_catalog().records.get(value)
+    if record is None:
+        raise fail(path, f"{what}: license {value!r} has no record in rules/licenses")
+    return value
+
+
+def read_records(folder: Path, parse: Callable[[Mapping[str, Any], Path], R], key: Callable[[R], str]) -> list[R]:
+    """Parse every ``*.yaml`` record of a folder (sorted); ids must be unique and match the file name."""
+    records: list[R] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        except (OSError, UnicodeDecodeError) as error:
+            raise fail(path, f"cannot read ({error})") from error
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" (line {mark.line + 1})" if mark is not None else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise fail(path, f"not valid YAML{where}: {problem}") from error
+        record = parse(mapping(doc, path, "a record"), path)
+        if key(record) != path.stem:
+            raise fail(path, f"id {key(record)!r} does not match the file name")
+        records.append(record)
+    return records
+
+
+def token_around(text: str, start: int, end: int, reach: int = 120) -> str:
+    """The name-like token (letters, digits, . - _ /) that contains text[start:end], at most ``reach`` wider."""
+    left = _TOKEN_LEFT.search(text, max(0, start - reach), start)
+    right = _TOKEN_RIGHT.match(text, end, min(len(text), end + reach))
+    return text[left.start() if left else start : right.end() if right else end].strip("./-_")
+
+
+class Spans:
+    """Non-overlapping [start, end) spans; ``claim`` adds one unless it overlaps a span already held (O(log n))."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        index = bisect.bisect_right(self._starts, start)
+        if index > 0 and self._ends[index - 1] > start:
+            return False
+        if index < len(self._starts) and self._starts[index] < end:
+            return False
+        self._starts.insert(index, start)
+        self._ends.insert(index, end)
+        return True
+
+
+def repo_id_regex(ids: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive regex finding any of the ids as a whole org/name token."""
+    escaped = sorted((re.escape(i) for i in set(ids)), key=len, reverse=True)
+    if not escaped:
+        return None
+    before = r"(?:(?<=huggingface\.co/)|(?<=hf\.co/)|(?<=\bdatasets/)|(?<![\w.\-/]))"
+    return re.compile(before + "(?:" + "|".join(escaped) + r")(?![\w\-]|\.\w)", re.IGNORECASE)
