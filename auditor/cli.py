@@ -318,6 +318,9 @@ def mof_command(records: tuple[Path, ...], fmt: str) -> None:
 )
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option(
+    "--allow-outside-paths", is_flag=True, help="Let manifests name local paths outside their own repository."
+)
 def check_command(
     manifests: tuple[Path, ...],
     policy_path: Path,
@@ -326,6 +329,7 @@ def check_command(
     output: Path | None,
     offline: bool,
     workers: int,
+    allow_outside_paths: bool,
 ) -> None:
     """Gate a manifest of models (default models.yaml) on a policy: exit 0 pass, 1 violation, 2 bad input."""
     from auditor.gate import check, select_entries
@@ -336,7 +340,7 @@ def check_command(
 
     try:
         policy = load_policy(policy_path)
-        entries = select_entries(list(manifests) or [Path("models.yaml")], since)
+        entries = select_entries(list(manifests) or [Path("models.yaml")], since, allow_outside=allow_outside_paths)
     except (PolicyError, ManifestError) as error:
         click.echo(f"auditor: {error}", err=True)
         sys.exit(EXIT_INPUT)
