@@ -62,6 +62,7 @@ _MAX_DEPTH = 3
 _STRINGS = {"SHORT_BINUNICODE", "UNICODE", "BINUNICODE", "BINUNICODE8", "STRING", "BINSTRING", "SHORT_BINSTRING"}
 _PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 _GETS = {"GET", "BINGET", "LONG_BINGET"}
+_JOBLIB_ARRAY = ("joblib.numpy_pickle", "NumpyArrayWrapper")  # joblib writes raw array bytes right after it
 _INTS = {"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4"}
 
 
@@ -248,6 +249,9 @@ def _walk(reader: _OpcodeReader, found: _Found, limits: Limits) -> int | None:
         except Exception as error:  # pickletools raises ValueError, UnicodeDecodeError … on malformed streams
             if first:
                 raise _NotAPickle from error
+            if _JOBLIB_ARRAY in found.imports:
+                raise _Stop(f"joblib stores array data inside the pickle stream; the stream after byte "
+                            f"{reader.tell():,} was not scanned") from error  # fmt: skip
             raise _Stop(f"the pickle stream cannot be read past byte {reader.tell():,} ({error})") from error
         if first and op.stack_before:
             raise _NotAPickle  # an unpickler fails on a first opcode that pops from an empty stack
