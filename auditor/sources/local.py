@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -93,37 +94,42 @@ def read_weights_file(path: Path, target: str, *, hash_budget: int = HASH_BUDGET
     )
 
 
-def list_folder(folder: Confined) -> tuple[list[RepoFile], dict[str, str]]:
-    """Files below a folder, sorted by path, and the ones that must not be read, with why.
-
-    Symlinks are resolved and must stay inside the folder (a Hub cache snapshot: inside its repository folder);
-    only regular files get a size. Symlinked folders are not followed.
-    """
-    files: list[RepoFile] = []
-    refused: dict[str, str] = {}
+def _walk(folder: Confined, refused: dict[str, str]) -> Iterator[str]:
+    """Relative paths of the files below a folder; symlinked folders are noted, never followed."""
     for dirpath, dirnames, filenames in os.walk(folder.folder, followlinks=False):
         here = Path(dirpath)
-        for name in sorted(dirnames):
+        for name in dirnames:
             if (here / name).is_symlink():
                 refused[(here / name).relative_to(folder.folder).as_posix()] = "symlinked folder, not followed"
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not (here / d).is_symlink())
         for name in filenames:
-            if len(files) >= MAX_LISTED_FILES:
-                refused["…"] = f"listing stopped after {MAX_LISTED_FILES:,} files"
-                break
-            relative = (here / name).relative_to(folder.folder).as_posix()
-            size = None
-            try:
-                mode = os.stat(folder.locate(relative))
-                if stat.S_ISREG(mode.st_mode):
-                    size = mode.st_size
-                else:
-                    refused[relative] = f"not a regular file ({kind_of(mode.st_mode)})"
-            except FileRefused as refusal:
-                refused[relative] = refusal.strerror or "refused"
-            except OSError:
-                refused[relative] = "broken symlink"
-            files.append(RepoFile(relative, size))
+            yield (here / name).relative_to(folder.folder).as_posix()
+
+
+def list_folder(folder: Confined, notes: list[AccessNote]) -> tuple[list[RepoFile], dict[str, str]]:
+    """Files below a folder (at most MAX_LISTED_FILES), sorted by path, and the ones that must not be read, with why.
+
+    Symlinks are resolved and must stay inside the folder (a Hub cache snapshot: inside its repository folder);
+    only regular files get a size.
+    """
+    files: list[RepoFile] = []
+    refused: dict[str, str] = {}
+    for relative in _walk(folder, refused):
+        if len(files) >= MAX_LISTED_FILES:
+            notes.append(AccessNote("partial", f"listing stopped after {MAX_LISTED_FILES:,} files"))
+            break
+        size = None
+        try:
+            mode = os.stat(folder.locate(relative))
+            if stat.S_ISREG(mode.st_mode):
+                size = mode.st_size
+            else:
+                refused[relative] = f"not a regular file ({kind_of(mode.st_mode)})"
+        except FileRefused as refusal:
+            refused[relative] = refusal.strerror or "refused"
+        except OSError:
+            refused[relative] = "broken symlink"
+        files.append(RepoFile(relative, size))
     files.sort(key=lambda f: f.path)
     return files, refused
 
@@ -175,8 +181,8 @@ def read_folder(
     if not root.is_dir():
         raise TargetNotFoundError(f"{target}: no such folder")
     folder = Confined.at(root)
-    files, refused = list_folder(folder)
     access = list(notes)
+    files, refused = list_folder(folder, access)
     access += [AccessNote("partial", f"{path}: not read: {why}", path) for path, why in refused.items()]
     readable = [f for f in files if f.path not in refused]
     card_name = find_card([f.path for f in readable])

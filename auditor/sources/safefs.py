@@ -55,7 +55,7 @@ def open_regular(path: str | Path) -> BinaryIO:
     swapped in between is caught); O_NONBLOCK keeps ``open`` of a FIFO from waiting for a writer.
     """
     _require_regular(os.stat(path).st_mode)
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     descriptor = os.open(path, flags)
     try:
         _require_regular(os.fstat(descriptor).st_mode)

@@ -428,7 +428,10 @@ def scan_ranges(read_range: ReadRange, size: int, limits: Limits | None = None) 
 
 
 def scan_open_file(handle: BinaryIO, limits: Limits | None = None) -> PickleScan:
-    """Scan an open local file (read with pread, so the handle's position does not matter)."""
-    descriptor = handle.fileno()
-    size = os.fstat(descriptor).st_size
-    return scan_ranges(lambda offset, length: os.pread(descriptor, length, offset), size, limits)
+    """Scan an open local file (from its start, whatever the handle's position)."""
+
+    def read_range(offset: int, length: int) -> bytes:
+        handle.seek(offset)
+        return handle.read(length)
+
+    return scan_ranges(read_range, os.fstat(handle.fileno()).st_size, limits)

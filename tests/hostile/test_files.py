@@ -32,7 +32,9 @@ def test_symlinks_to_the_environment_are_never_read(tmp_path: Path) -> None:
     model = folder(tmp_path, card=None)
     for name in ("README.md", "LICENSE", "config.json", "NOTICE"):
         link(model / name, "/proc/self/environ")
-    outcome = run_auditor("audit", str(model), "--format", "json", env={"HF_TOKEN": CANARY, "AUDITOR_X": CANARY})
+    # the card parser's URL pattern ran across the NUL between DOCS_URL and the next variable: the token leaked
+    secrets = {"DOCS_URL": "https://example.com/docs", "AUDITOR_CANARY": CANARY, "HF_TOKEN": CANARY}
+    outcome = run_auditor("audit", str(model), "--format", "json", env=secrets)
     assert_clean(outcome, codes=(0, 1), max_seconds=60)
     assert CANARY not in outcome.stdout and CANARY not in outcome.stderr
     report = json.loads(outcome.stdout)
@@ -188,3 +190,23 @@ def test_safe_reading_primitives(tmp_path: Path) -> None:
         inside.locate("up/etc/passwd")
     with pytest.raises(FileRefused, match="symlink leaving the folder"):
         inside.locate("../x")
+
+
+def test_listing_is_bounded_and_never_follows_symlinked_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.sources import local
+
+    model = folder(tmp_path)
+    for index in range(10):
+        (model / f"f{index}.txt").write_text("x", encoding="utf-8")
+    link(model / "etc", "/etc")
+    link(model / "loop", ".")
+    monkeypatch.setattr(local, "MAX_LISTED_FILES", 5)
+    facts = read_folder(model, str(model))
+    assert len(facts.files or ()) == 5
+    messages = [n.message for n in facts.access]
+    assert "listing stopped after 5 files" in messages
+    assert {"etc: not read: symlinked folder, not followed", "loop: not read: symlinked folder, not followed"} <= set(
+        messages
+    )
