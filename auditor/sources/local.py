@@ -40,9 +40,7 @@ def _bare_card_bytes(path: Path, target: str) -> bytes:
         raise InputError(f"{target}: not read: {refused.strerror}") from refused
     except OSError as error:
         raise InputError(f"{target}: cannot read ({error.strerror})") from error
-    if not data.strip():
-        raise InputError(f"{target}: the file is empty, not a model card")
-    if b"\0" in data:
+    if b"\0" in data:  # an empty card is a card (the Hub has some); its problems are the card parser's to say
         raise InputError(f"{target}: binary file (NUL bytes), not a model card")
     return data
 

@@ -4,8 +4,8 @@ gguf's own GGUFReader trusts the counts in the file: it loops over every metadat
 making numpy views as it goes (about 1 KB and 13 µs per element here: a 262,144-token vocabulary costs 540 MB
 and 7 s), so an array claiming 2**60 elements or a million small pairs takes GBs and hours. This reader walks the
 same structure with fixed-size reads and seeks, keeps only the values the audit uses, checks every count against
-the bytes left in the file and against limits no real model reaches, and names value and tensor types with the
-gguf package's enums.
+the bytes left in the file and against limits no real model reaches, and names tensor types with the gguf
+package's GGMLQuantizationType (imported when a GGUF file is read: gguf imports numpy).
 
 Layout (GGUF v2/v3; byte order as the version field shows, GGUFReader's test), from the GGUF specification
 (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md) and ggml's gguf.h: magic "GGUF", uint32 version,
@@ -23,8 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from gguf import GGMLQuantizationType, GGUFValueType
-
 SUPPORTED_VERSIONS = (2, 3)  # gguf.gguf_reader.READER_SUPPORTED_VERSIONS
 MAX_KV = 65_536  # real files hold tens of pairs
 MAX_TENSORS = 1_000_000  # the largest published models have a few thousand tensor infos
@@ -34,19 +32,9 @@ MAX_STRING_BYTES = 64 << 20
 MAX_KEPT_CHARS = 1_000
 MAX_DIMS = 8  # ggml uses at most 4 (GGML_MAX_DIMS)
 MAX_NESTING = 4
-_SCALARS = {
-    GGUFValueType.UINT8: "B",
-    GGUFValueType.INT8: "b",
-    GGUFValueType.UINT16: "H",
-    GGUFValueType.INT16: "h",
-    GGUFValueType.UINT32: "I",
-    GGUFValueType.INT32: "i",
-    GGUFValueType.FLOAT32: "f",
-    GGUFValueType.BOOL: "?",
-    GGUFValueType.UINT64: "Q",
-    GGUFValueType.INT64: "q",
-    GGUFValueType.FLOAT64: "d",
-}
+# gguf_metadata_value_type (gguf.GGUFValueType): struct formats of the scalar types; 8 is a string, 9 an array.
+_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+_STRING, _ARRAY = 8, 9
 
 
 class GGUFHeaderError(ValueError):
@@ -96,11 +84,11 @@ class _Reader:
 
     def value(self, kind: int, keep: bool, depth: int = 0) -> Any:
         if kind in _SCALARS:
-            scalar = self.take(_SCALARS[GGUFValueType(kind)])
+            scalar = self.take(_SCALARS[kind])
             return scalar if keep else None
-        if kind == GGUFValueType.STRING:
+        if kind == _STRING:
             return self.string("a string value", keep=keep)
-        if kind == GGUFValueType.ARRAY:
+        if kind == _ARRAY:
             self.array(depth)
             return None
         raise GGUFHeaderError(f"unknown GGUF value type {kind}")
@@ -113,9 +101,9 @@ class _Reader:
         if self.elements > MAX_ARRAY_ELEMENTS:
             raise GGUFHeaderError(f"metadata arrays claim more than {MAX_ARRAY_ELEMENTS:,} elements ({count:,} in one)")
         if kind in _SCALARS:
-            self.skip(count, struct.calcsize(_SCALARS[GGUFValueType(kind)]), "a metadata array")
+            self.skip(count, struct.calcsize(_SCALARS[kind]), "a metadata array")
             return
-        smallest = 8 if kind == GGUFValueType.STRING else 12  # a string's length; a nested array's type and count
+        smallest = 8 if kind == _STRING else 12  # a string's length; a nested array's type and count
         if count * smallest > self.left():
             raise GGUFHeaderError(f"a metadata array of {count:,} elements runs past the end of the file")
         for _ in range(count):
@@ -124,6 +112,8 @@ class _Reader:
 
 def read_gguf_header(handle: BinaryIO, size: int, wanted: Callable[[str], bool]) -> GGUFHeader:
     """Counts, tensor types, parameter total and the scalar or string metadata whose key is ``wanted``."""
+    from gguf import GGMLQuantizationType
+
     handle.seek(0)
     if handle.read(4) != b"GGUF":
         raise GGUFHeaderError("not a GGUF file (bad magic)")
