@@ -26,6 +26,7 @@ from auditor.sources.common import (
 )
 from auditor.sources.safefs import Confined, FileRefused, kind_of
 from auditor.weights.inspect import file_formats, inspect_open, not_inspected, sha256_stream
+from auditor.weights.pickles import ScanPool
 
 _SKIP_DIRS = {".git", ".cache", "__pycache__", ".huggingface"}
 MAX_WEIGHT_FILES = 64
@@ -217,6 +218,7 @@ def inspect_weights(
     inspected, the rest listed); files are hashed while the hashing budget lasts."""
     found: list[WeightFile] = []
     budget = hash_budget
+    pool = ScanPool()
     for file in files:
         formats = file_formats(file.path)
         if formats is None:
@@ -231,7 +233,7 @@ def inspect_weights(
             continue
         try:
             with folder.open(file.path) as handle:
-                inspected = inspect_open(handle, folder.locate(file.path), file.path)
+                inspected = inspect_open(handle, folder.locate(file.path), file.path, pool)
                 if inspected is None:
                     continue
                 size = inspected.size or 0

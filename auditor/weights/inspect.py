@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from auditor.facts import WeightFile
 from auditor.weights.gguf_header import GGUFHeaderError, read_gguf_header
-from auditor.weights.pickles import PickleScan, pickle_format, scan_open_file
+from auditor.weights.pickles import PickleScan, ScanPool, pickle_format, scan_open_file
 
 FORMATS = {
     ".safetensors": "safetensors",
@@ -119,8 +119,10 @@ def file_formats(relative: str) -> tuple[str, bool] | None:
     return (pickled, False) if pickled is not None else None
 
 
-def inspect_open(handle: BinaryIO, path: Path, relative: str) -> WeightFile | None:
-    """Inspect one open, checked regular file; None when it is neither weights nor pickle-capable."""
+def inspect_open(handle: BinaryIO, path: Path, relative: str, pool: ScanPool | None = None) -> WeightFile | None:
+    """Inspect one open, checked regular file; None when it is neither weights nor pickle-capable.
+
+    ``pool`` bounds the pickle scans of all the files of one audit together."""
     formats = file_formats(relative)
     if formats is None:
         return None
@@ -131,7 +133,7 @@ def inspect_open(handle: BinaryIO, path: Path, relative: str) -> WeightFile | No
     if fmt == "gguf":
         return read_gguf(handle, relative, size)
     if pickle_format(relative) is not None:
-        return pickle_weight(scan_open_file(handle), relative, fmt, size, is_weights)
+        return pickle_weight(scan_open_file(handle, pool=pool), relative, fmt, size, is_weights)
     return WeightFile(relative, fmt, size)
 
 

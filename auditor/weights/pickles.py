@@ -31,7 +31,7 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO, cast
 
 from auditor.weights.pickle_globals import UNRESOLVED, judge
@@ -256,9 +256,9 @@ def _walk(reader: _OpcodeReader, found: _Found, limits: Limits) -> int | None:
         if first and op.stack_before:
             raise _NotAPickle  # an unpickler fails on a first opcode that pops from an empty stack
         first = False
-        found.opcodes += 1
-        if found.opcodes > limits.opcodes:
+        if found.opcodes >= limits.opcodes:
             raise _Stop(f"stopped after {limits.opcodes:,} opcodes")
+        found.opcodes += 1
         name = op.name
         value: str | None = None
         if name in ("GLOBAL", "INST"):
@@ -404,18 +404,37 @@ def _scan_any(raw: _RangeFile, found: _Found, limits: Limits, budget: _Budget, d
             _scan_pickles(stream, found, limits, budget)
 
 
-def scan_ranges(read_range: ReadRange, size: int, limits: Limits | None = None) -> PickleScan:
-    """Scan a pickle-capable file read through ``read_range`` (never more than the limits allow)."""
+@dataclass
+class ScanPool:
+    """What all the pickle scans of one audit may still spend: a folder of 64 opcode bombs stays bounded too."""
+
+    opcodes: int = 10_000_000
+    pickle_bytes: int = 1 << 30
+
+
+def scan_ranges(
+    read_range: ReadRange, size: int, limits: Limits | None = None, pool: ScanPool | None = None
+) -> PickleScan:
+    """Scan a pickle-capable file read through ``read_range`` (never more than the limits, or the pool, allow)."""
     limits = limits or Limits()
+    if pool is not None:
+        if pool.opcodes <= 0 or pool.pickle_bytes <= 0:
+            return PickleScan(not_scanned="not scanned: this audit's pickle scan budget is spent")
+        limits = replace(limits, opcodes=min(limits.opcodes, pool.opcodes),
+                         pickle_bytes=min(limits.pickle_bytes, pool.pickle_bytes))  # fmt: skip
     found = _Found()
     reason: str | None = None
+    parsed = _Budget(limits.pickle_bytes, "pickle scan")
     try:
         raw = _RangeFile(read_range, size, _Budget(limits.read_bytes, "read"))
-        _scan_any(raw, found, limits, _Budget(limits.pickle_bytes, "pickle scan"))
+        _scan_any(raw, found, limits, parsed)
     except _Stop as stop:
         reason = str(stop)
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as error:
         reason = f"read failed ({error})"
+    if pool is not None:
+        pool.opcodes -= found.opcodes
+        pool.pickle_bytes -= parsed.limit - parsed.left
     judged = {(m, n): judge(m, n) for m, n in found.imports}
     names = {key: f"{key[0]}.{key[1]}" for key in judged}
     return PickleScan(
@@ -427,11 +446,11 @@ def scan_ranges(read_range: ReadRange, size: int, limits: Limits | None = None) 
     )
 
 
-def scan_open_file(handle: BinaryIO, limits: Limits | None = None) -> PickleScan:
+def scan_open_file(handle: BinaryIO, limits: Limits | None = None, pool: ScanPool | None = None) -> PickleScan:
     """Scan an open local file (from its start, whatever the handle's position)."""
 
     def read_range(offset: int, length: int) -> bytes:
         handle.seek(offset)
         return handle.read(length)
 
-    return scan_ranges(read_range, os.fstat(handle.fileno()).st_size, limits)
+    return scan_ranges(read_range, os.fstat(handle.fileno()).st_size, limits, pool)

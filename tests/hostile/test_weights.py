@@ -128,3 +128,15 @@ def test_a_million_gguf_pairs_are_refused_quickly(tmp_path: Path) -> None:
     _, rules = audit_json(model, max_memory_mb=300, max_seconds=30)
     (finding,) = rules["WEIGHTS-UNREADABLE"]
     assert "the header claims 1,000,000 metadata pairs" in finding["message"]
+
+
+def test_many_opcode_bombs_share_one_budget_per_audit(tmp_path: Path) -> None:
+    model = folder(tmp_path)
+    for index in range(7):
+        opcode_bomb(model / f"pytorch_model-0000{index}.bin", mib=8)  # 4M opcodes each, 2M scanned per file
+    _, rules = audit_json(model, max_memory_mb=300, max_seconds=60)
+    reasons = sorted(f["message"].split(": ", 1)[1] for f in rules["WEIGHTS-NOT-SCANNED"])
+    assert (
+        reasons
+        == ["not scanned: this audit's pickle scan budget is spent"] * 2 + ["stopped after 2,000,000 opcodes"] * 5
+    )
