@@ -344,7 +344,7 @@ def _scan_zip(raw: _RangeFile, found: _Found, limits: Limits, budget: _Budget) -
 
     try:
         archive = RelaxedZipFile(raw)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
         raise _Stop(f"unreadable zip archive ({error})") from error
     with archive:
         members = [i for i in archive.infolist() if i.filename.lower().endswith((*_ARCHIVE_PICKLES, ".npy"))]
@@ -432,6 +432,8 @@ def scan_ranges(
         reason = str(stop)
     except (OSError, EOFError, lzma.LZMAError, zlib.error) as error:
         reason = f"read failed ({error})"
+    except Exception as error:  # archive and decompression libraries on hostile bytes: said, never a traceback
+        reason = f"the scan failed ({type(error).__name__}: {error})"
     if pool is not None:
         pool.opcodes -= found.opcodes
         pool.pickle_bytes -= parsed.limit - parsed.left
