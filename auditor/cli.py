@@ -295,6 +295,9 @@ def mof_command(records: tuple[Path, ...], fmt: str) -> None:
 @_report_options
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option(
+    "--allow-outside-paths", is_flag=True, help="Let manifests name local paths outside their own repository."
+)
 @debug_option
 def check_command(
     manifests: tuple[Path, ...],
@@ -305,6 +308,7 @@ def check_command(
     fail_on: str | None,
     offline: bool,
     workers: int,
+    allow_outside_paths: bool,
 ) -> None:
     """Gate a manifest of models (default models.yaml) on a policy: exit 0 pass, 1 violation, 2 bad input."""
     from auditor.gate import check, select_entries
@@ -318,7 +322,7 @@ def check_command(
         _fail(f"{policy_path}: no policy file here; write a starter with `auditor policy init`")
     try:
         policy = load_policy(policy_path)
-        entries = select_entries(list(manifests) or [Path("models.yaml")], since)
+        entries = select_entries(list(manifests) or [Path("models.yaml")], since, allow_outside=allow_outside_paths)
     except (PolicyError, ManifestError) as error:
         _fail(str(error))
     results = list(check(entries, policy, offline=offline, workers=workers, fail_on=fail_on))  # type: ignore[arg-type]

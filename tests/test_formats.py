@@ -104,6 +104,7 @@ def test_formats_from_the_cli_and_check(tmp_path: Path, fmt: str) -> None:
             fmt,
             "--output",
             str(out),
+            "--allow-outside-paths",
         ],
     )
     assert checked.exit_code == 0 and out.read_text() and "auditor check: 1 model(s)" in checked.stdout

@@ -232,3 +232,15 @@ def test_a_gated_repo_whose_license_cannot_be_seen_does_not_pass(hub) -> None:  
     assert result.exit_code == 1 and payload["verdict"]["status"] == "fail", result.stdout[-800:]
     reason = next(r for r in payload["verdict"]["reasons"] if r.startswith("LIC-UNREADABLE: no license could be seen"))
     assert "access was not granted" in reason
+
+
+def test_a_folder_whose_card_and_license_were_refused_does_not_pass(tmp_path: Path) -> None:
+    folder = tmp_path / "snapshot"
+    folder.mkdir()
+    (folder / "README.md").symlink_to("/etc/hostname")  # leaves the target: never read
+    (folder / "LICENSE").symlink_to("/etc/hostname")
+    result = CliRunner().invoke(cli, ["audit", str(folder), "--format", "json"])
+    payload = json.loads(result.stdout)
+    assert result.exit_code == 1 and payload["verdict"]["status"] == "fail"
+    assert any(r.startswith("LIC-UNREADABLE: no license could be seen") for r in payload["verdict"]["reasons"])
+    assert {n["kind"] for n in payload["model"]["access"]} == {"refused"}
