@@ -9,7 +9,9 @@ document against the official 1.6 schema). Verdict, obligations, openness and fi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -203,7 +205,11 @@ def cyclonedx_bom(results: Sequence[AuditResult]) -> tuple[Any, dict[str, dict[s
     )
     from packageurl import PackageURL
 
-    bom = Bom()
+    stamp = results[0].generated_at if results else None
+    seed = "|".join(r.target for r in results) + (stamp or "")
+    bom = Bom(serial_number=uuid.uuid5(uuid.NAMESPACE_URL, f"auditor:{seed}"))
+    if stamp:  # the audit's time (pinned by SOURCE_DATE_EPOCH), so the same audit gives the same BOM
+        bom.metadata.timestamp = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     bom.metadata.tools.components.add(
         Component(type=ComponentType.APPLICATION, name="auditor", version=__version__, group=None)
     )

@@ -165,9 +165,10 @@ def metrics(result: AuditResult) -> list[dict[str, str]]:
         for item in results if isinstance(results, list) else ():
             if not isinstance(item, dict):
                 continue
-            dataset = item.get("dataset") if isinstance(item.get("dataset"), dict) else {}
-            task_ = item.get("task") if isinstance(item.get("task"), dict) else {}
-            for metric in item.get("metrics") if isinstance(item.get("metrics"), list) else ():
+            dataset = _mapping(item.get("dataset"))
+            task_ = _mapping(item.get("task"))
+            values = item.get("metrics")
+            for metric in values if isinstance(values, list) else ():
                 if isinstance(metric, dict) and metric.get("type") is not None and metric.get("value") is not None:
                     out.append(
                         {
@@ -178,6 +179,10 @@ def metrics(result: AuditResult) -> list[dict[str, str]]:
                         }
                     )
     return out[:200]
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def limitation_sections(result: AuditResult) -> list[str]:

@@ -69,7 +69,7 @@ class Identity:
 def is_hub_id(text: str) -> bool:
     """True for a valid model repository id (``org/name``, or a legacy ``name``), as huggingface_hub validates it."""
     from huggingface_hub.errors import HFValidationError
-    from huggingface_hub.utils import validate_repo_id
+    from huggingface_hub.utils._validators import validate_repo_id  # not re-exported for type checkers
 
     if text.count("/") > 1:
         return False
