@@ -101,7 +101,10 @@ def _on_terminal(fmt: str, output: Path | None) -> bool:
 @debug_option
 def cli() -> None:
     """License and openness compliance auditor for open AI models."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    logging.basicConfig(format="%(levelname)s %(message)s")  # the level stays WARNING unless --debug set DEBUG
+    from auditor.sources.redact import install
+
+    install()  # tokens, credentials and auth headers never reach the log, --debug included
 
 
 @cli.command()

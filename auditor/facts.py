@@ -94,6 +94,9 @@ class Document:
     text: str
 
 
+LICENSE_UNKNOWN = "license unknown: "  # prefix of an access note: gating (or a failure) hid every license there is
+
+
 @dataclass(frozen=True, slots=True)
 class AccessNote:
     """Something the source could not obtain, and why (gated, offline, download failure …)."""

@@ -141,10 +141,18 @@ def hub() -> Iterator[FakeHub]:
 
 @pytest.fixture
 def hub_source(hub: FakeHub, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A HubSource on the fake Hub with its own empty cache and fast retries."""
+    """A HubSource on the fake Hub with its own empty caches, fast retries and a short deadline."""
     from auditor.sources.hub import HubSource
 
-    return HubSource(cache_dir=str(tmp_path / "hf-cache"), timeout=1.0, retries=2, backoff=0.01, max_wait=2)
+    return HubSource(
+        cache_dir=str(tmp_path / "hf-cache"),
+        meta_dir=tmp_path / "meta",
+        timeout=1.0,
+        retries=2,
+        backoff=0.01,
+        max_wait=2,
+        deadline=10.0,
+    )
 
 
 def real_cards() -> list[Path]:

@@ -358,3 +358,25 @@ def test_licenses_list_and_explain_json() -> None:
     assert "Built with Meta Llama 3" in text and "700,000,000" in text
     missing = runner.invoke(cli, ["licenses", "no-such-license"])
     assert missing.exit_code == 2 and "not a known license" in missing.stderr
+
+
+def test_a_choice_inside_an_and_stays_a_choice(tmp_path: Path) -> None:
+    """MIT AND (Apache-2.0 OR CC-BY-NC-4.0): the adopter may take Apache-2.0, so commercial use is allowed."""
+    from auditor.licenses.explain import explain
+
+    explanation = explain("MIT AND (Apache-2.0 OR GPL-2.0)").to_dict()
+    assert explanation["spdx"] == "(Apache-2.0 AND MIT) OR (GPL-2.0-only AND MIT)"
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit AND (apache-2.0 OR cc-by-nc-4.0)\n---\n# M\n", encoding="utf-8")
+    result = assess(read_card_file(card, "x"))
+    assert result.license is not None and result.license.terms.commercial_use == "allowed"
+    assert "LIC-NON-COMMERCIAL" not in rules(result) and result.verdict.status == "pass"
+
+
+def test_an_expression_with_too_many_choices_is_not_evaluated() -> None:
+    from auditor.licenses.catalog import license_catalog
+    from auditor.licenses.resolve import parse_expression
+
+    bomb = " AND ".join("(mit OR apache-2.0)" for _ in range(12))  # 4,096 alternatives
+    assert parse_expression(bomb, license_catalog()) is None
+    assert parse_expression("mit OR " * 400 + "mit", license_catalog()) is None  # longer than any real expression

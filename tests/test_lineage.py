@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from auditor import audit, audit_many
@@ -28,7 +29,7 @@ def test_apache_relabel_of_a_llama_3_fine_tune_is_a_conflict_with_the_chain(hub:
     assert result.verdict.status == "fail"
     assert any(
         "NousResearch/Hermes-2-Theta-Llama-3-8B → NousResearch/Hermes-2-Pro-Llama-3-8B is under "
-        "LicenseRef-Llama-3-Community" in m
+        "Llama 3 Community License Agreement [LicenseRef-Llama-3-Community]" in m
         for m in conflicts
     )
     assert any("→ NousResearch/Meta-Llama-3-8B" in m for m in conflicts)
@@ -50,7 +51,8 @@ def test_apache_relabel_of_a_llama_3_fine_tune_is_a_conflict_with_the_chain(hub:
 def test_vicuna_like_delta_weights_under_apache_on_llama(hub: FakeHub) -> None:
     result = audit("acme/vicuna-like-delta")
     (conflict,) = rules(result)["LINEAGE-LICENSE-CONFLICT"]
-    assert "acme/vicuna-like-delta → huggyllama/llama-7b is under LicenseRef-LLaMA-1-Noncommercial" in conflict
+    assert "acme/vicuna-like-delta → huggyllama/llama-7b is under" in conflict
+    assert "[LicenseRef-LLaMA-1-Noncommercial]" in conflict
     assert "commercial use forbidden" in conflict and result.verdict.status == "fail"
     assert result.to_dict()["lineage"]["effective"]["terms"]["commercial_use"] == "forbidden"
 
@@ -131,10 +133,16 @@ def test_missing_and_gated_parents(hub: FakeHub, tmp_path: Path) -> None:
     assert tree[0]["status"] == "resolved" and tree[0]["license"] == "LicenseRef-Llama-3-Community"
 
 
-def test_data_terms_beneath_commercial_weights(hub: FakeHub) -> None:
-    result = audit("acme/trained-on-nc")
-    (message,) = rules(result)["LINEAGE-DATA-TERMS"]
-    assert "acme/nc-data" in message and "CC-BY-NC-4.0" in message
+def test_non_commercial_training_data_binds_commercial_weights(hub: FakeHub) -> None:
+    result = audit("acme/trained-on-nc")  # apache-2.0 weights trained on a CC-BY-NC-4.0 dataset
+    (message,) = rules(result)["LINEAGE-DATA-NON-COMMERCIAL"]
+    assert "acme/nc-data" in message and "Non Commercial" in message
+    assert result.verdict.status == "fail" and "LINEAGE-DATA-TERMS" not in rules(result)
+    effective = result.to_dict()["lineage"]["effective"]
+    assert effective["terms"]["commercial_use"] == "forbidden"
+    assert {"origin": "dataset", "name": "acme/nc-data"}.items() <= next(
+        s for s in effective["sources"] if s["origin"] == "dataset"
+    ).items()
 
 
 def test_parents_from_adapter_config_merge_config_and_prose(tmp_path: Path) -> None:
@@ -184,3 +192,62 @@ def test_every_real_card_lineage_lists_its_declared_parents() -> None:
         declared = facts.card.metadata.get("base_model") if facts.card else None
         if isinstance(declared, str) and declared.strip():
             assert declared.strip().lower() in {p.id.lower() for p in parents}, folder.name
+
+
+@pytest.mark.parametrize(
+    ("own", "ancestor", "conflict"),
+    [
+        ("mit", "llama2", "commercial use conditional"),  # relabelled Llama 2 fine-tune
+        ("apache-2.0", "llama-1", "commercial use forbidden"),  # LLaMA 1 fine-tune under Apache
+        ("mit", "creativeml-openrail-m", "use-restrictions"),  # RAIL use restrictions must pass down
+        ("apache-2.0", "cc-by-sa-4.0", "derivatives share-alike"),  # share-alike material relicensed
+        ("cc-by-nc-4.0", "llama2", None),  # a research license on top of Llama 2: both apply
+        ("llama2", "apache-2.0", None),  # a more restrictive license on a permissive base
+        ("mit", "apache-2.0", None),
+    ],
+)
+def test_a_declared_license_conflicts_only_when_it_grants_more(own: str, ancestor: str, conflict: str | None) -> None:
+    from auditor.checks.lineage import grants_more
+    from auditor.licenses.catalog import license_catalog
+
+    catalog = license_catalog()
+    own_record, ancestor_record = catalog.get(own), catalog.get(ancestor)
+    assert own_record is not None and ancestor_record is not None
+    clauses = grants_more(own_record.terms, ancestor_record.terms)
+    if conflict is None:
+        assert clauses == []
+    else:
+        assert any(conflict in clause for clause in clauses), clauses
+
+
+def test_a_stacked_research_license_is_reported_as_both_apply(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    (models / "meta-llama__Llama-2-7b-hf").mkdir(parents=True)
+    (models / "meta-llama__Llama-2-7b-hf" / "README.md").write_text("---\nlicense: llama2\n---\n# Llama 2\n")
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "README.md").write_text(
+        "---\nlicense: cc-by-nc-4.0\nbase_model: meta-llama/Llama-2-7b-hf\n---\n# A research fine-tune\n"
+    )
+    result = audit(str(child), models_dir=models)
+    found = rules(result)
+    assert "LINEAGE-LICENSE-CONFLICT" not in found
+    assert any("CC-BY-NC-4.0 and LicenseRef-Llama-2-Community both apply" in m
+               for m in found["LINEAGE-INHERITED-OBLIGATIONS"])  # fmt: skip
+    assert "LIC-NON-COMMERCIAL" in found and result.verdict.status == "fail"
+    obligations = {o.code: o for o in result.verdict.obligations}
+    assert obligations["user-cap"].inherited_from == "meta-llama/Llama-2-7b-hf"
+
+
+def test_an_unlicensed_fine_tune_of_llama_1_is_non_commercial(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    (models / "huggyllama__llama-7b").mkdir(parents=True)
+    (models / "huggyllama__llama-7b" / "README.md").write_text(
+        "---\nlicense: other\nlicense_name: llama-license\n---\n"
+    )
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "README.md").write_text("---\nbase_model: huggyllama/llama-7b\n---\n# An instruction fine-tune\n")
+    result = audit(str(child), models_dir=models)
+    (message,) = rules(result)["LINEAGE-NON-COMMERCIAL"]
+    assert "huggyllama/llama-7b is under" in message and result.verdict.status == "fail"

@@ -220,7 +220,8 @@ def test_since_audits_only_changed_entries(tmp_path: Path) -> None:
     everything = json.loads(runner.invoke(cli, args).stdout)
     assert [r["target"] for r in everything] == [PYTHIA, NON_COMMERCIAL]
     bad = runner.invoke(cli, [*args, "--since", "no-such-ref"])
-    assert bad.exit_code == 2 and "--since no-such-ref: not a commit" in bad.stderr
+    assert bad.exit_code == 2 and "--since no-such-ref: not a commit in" in bad.stderr
+    assert "not in a git work tree" not in bad.stderr  # the reason is said once, not re-wrapped
 
 
 def test_policy_init_validate_and_schema(tmp_path: Path) -> None:
@@ -268,3 +269,17 @@ def test_pre_commit_hook_with_the_real_tool(tmp_path: Path) -> None:
     write(project / "models.yaml", "models:\n  - id: ./cards/ok.md\n  - id: ./cards/nc.md\n")
     failed = subprocess.run(command, cwd=project, capture_output=True, text=True, env=env, timeout=900)
     assert failed.returncode == 1 and "POLICY-LICENSE-DENIED" in failed.stdout
+
+
+def test_since_outside_git_says_so(tmp_path: Path) -> None:
+    manifest = write(tmp_path / "models.yaml", "models:\n  - id: a/b\n")
+    policy = write(tmp_path / "auditor-policy.yaml", "fail_on: error\n")
+    result = CliRunner().invoke(cli, ["check", str(manifest), "--policy", str(policy), "--since", "HEAD"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"auditor: --since HEAD: {manifest} is not in a git work tree"
+
+
+def test_check_without_a_policy_file_suggests_init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 2 and "auditor policy init" in result.stderr

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from auditor.checks import checker
 from auditor.context import AuditContext
+from auditor.facts import LICENSE_UNKNOWN
 from auditor.findings import Evidence, Hit
 from auditor.licenses.catalog import LicenseRecord
 from auditor.licenses.resolve import LicenseProfile
@@ -74,10 +75,11 @@ def _unread(ctx: AuditContext) -> list[str]:
     """Why the card or a license file could not be read (gating, failed downloads), as the source noted it."""
     facts = ctx.facts
     notes = [n for n in facts.access if n.kind in ("gated", "download-failed", "disabled")]
+    hidden = [n.message for n in notes if n.message.startswith(LICENSE_UNKNOWN)]  # the source says so itself
     relevant = [n for n in notes if n.file is None or n.file.lower().startswith("readme") or "licen" in n.file.lower()]
     if facts.card is None or not facts.card.metadata:
-        return [n.message for n in relevant]
-    return [n.message for n in relevant if n.file is not None and "licen" in n.file.lower()]
+        return hidden or [n.message for n in relevant]
+    return hidden or [n.message for n in relevant if n.file is not None and "licen" in n.file.lower()]
 
 
 @checker("LIC-UNREADABLE")

@@ -1,4 +1,11 @@
-"""Checkers about lineage: licenses that contradict a parent's, inherited obligations, data terms, gaps."""
+"""Checkers about lineage: what a model inherits from its ancestors and its training data, and where the declared
+license contradicts it.
+
+A declared license *conflicts* with an ancestor's when it grants more than the ancestor allows: commercial use the
+ancestor forbids or conditions, relicensing of share-alike or no-derivatives material, or dropping the use
+restrictions an ancestor requires derivatives to carry. A declared license that restricts more (a research license
+on top of Llama 2) *stacks*: both apply, which LINEAGE-INHERITED-OBLIGATIONS reports.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +14,19 @@ from collections.abc import Iterator
 from auditor.checks import checker
 from auditor.context import AuditContext
 from auditor.findings import Evidence, Hit
+from auditor.licenses.catalog import LicenseRecord, LicenseTerms
+from auditor.lineage.effective import TermSource
 from auditor.lineage.parents import says_derivative
 from auditor.lineage.tree import LineageNode
 
-_BINDING = {"share-alike", "restricted", "forbidden"}  # derivatives terms that follow the weights
+_COMMERCIAL_RANK = {"allowed": 0, "conditional": 1, "unknown": 1, "forbidden": 3}
+# Terms an ancestor requires every derivative to carry: a license without them cannot replace the ancestor's.
+_PASS_DOWN = ("use-restrictions", "acceptable-use-policy", "research-only", "output-use-limit")
+_RELICENSING_FORBIDDEN = {"share-alike", "forbidden"}
 _INHERITED = (
-    "name-prefix",
-    "display-built-with",
-    "acceptable-use-policy",
-    "use-restrictions",
-    "user-cap",
-    "output-use-limit",
-    "research-only",
-    "attribution",
-    "notice",
-    "share-alike",
-)
+    "name-prefix", "display-built-with", "acceptable-use-policy", "use-restrictions", "user-cap",
+    "output-use-limit", "research-only", "attribution", "notice", "share-alike",
+)  # fmt: skip
 _UNRESOLVED = {"missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id", "not-resolved"}
 
 
@@ -37,32 +41,60 @@ def _chain(path: tuple[str, ...]) -> str:
     return " → ".join(path)
 
 
+def grants_more(own: LicenseTerms, ancestor: LicenseTerms) -> list[str]:
+    """The clauses of ``ancestor`` that a derivative under ``own`` terms would escape (empty: no conflict)."""
+    clauses = []
+    if _COMMERCIAL_RANK[own.commercial_use] < _COMMERCIAL_RANK[ancestor.commercial_use]:
+        clauses.append(f"commercial use {ancestor.commercial_use} (declared: {own.commercial_use})")
+    if ancestor.derivatives in _RELICENSING_FORBIDDEN and own.derivatives != ancestor.derivatives:
+        clauses.append(f"derivatives {ancestor.derivatives}")
+    dropped = [c for c in _PASS_DOWN if c in ancestor.conditions and c not in own.conditions]
+    if dropped and own.commercial_use != "forbidden":
+        clauses.append(f"{', '.join(dropped)} must pass to derivatives")
+    return clauses
+
+
+def _sources_of(record: LicenseRecord, fact: str) -> list[Evidence]:
+    source = record.sources.get(fact)
+    return [Evidence(url=source["url"], excerpt=source.get("quote"))] if source and source.get("url") else []
+
+
+def _ancestor_records(ctx: AuditContext) -> list[tuple[tuple[str, ...], LineageNode, LicenseRecord]]:
+    found = []
+    for path, node in _ancestors(ctx):
+        if node.license is not None and node.license.known:
+            found += [(path, node, r) for r in node.license.records if not r.is_placeholder]
+    return found
+
+
 @checker("LINEAGE-LICENSE-CONFLICT")
 def lineage_license_conflict(ctx: AuditContext) -> Iterator[Hit]:
-    child = ctx.license
-    if not child.known:
+    own = ctx.license
+    if not own.known:
         return
-    child_ids = {r.id for r in child.records}
-    for path, node in _ancestors(ctx):
-        parent = node.license
-        if parent is None or not parent.known or parent.terms.derivatives not in _BINDING:
+    own_ids = {r.id for r in own.records}
+    for path, node, record in _ancestor_records(ctx):
+        if record.id in own_ids:
             continue
-        if child_ids & {r.id for r in parent.records}:
-            continue
-        clauses = [f"derivatives {parent.terms.derivatives}"]
-        if parent.terms.commercial_use != "allowed":
-            clauses.append(f"commercial use {parent.terms.commercial_use}")
-        clauses += [c for c in parent.terms.conditions if c in _INHERITED][:4]
-        sources = [
-            Evidence(url=r.sources["derivatives"]["url"], excerpt=r.sources["derivatives"].get("quote"))
-            for r in parent.records
-            if "derivatives" in r.sources
-        ]
-        yield Hit(
-            f"{child.expression} declared, but {_chain(path)} is under {parent.expression} "
-            f"({'; '.join(clauses)}): its terms still apply",
-            (*child.evidence[:1], *node.evidence[:1], *sources[:1]),
-        )
+        clauses = grants_more(own.terms, record.terms)
+        if clauses:
+            yield Hit(
+                f"{own.expression} declared, but {_chain(path)} is under {record.name} [{record.spdx}] "
+                f"({'; '.join(clauses)}): "
+                "its terms still apply",
+                (*own.evidence[:1], *node.evidence[:1], *_sources_of(record, "commercial_use")[:1]),
+            )
+
+
+@checker("LINEAGE-NON-COMMERCIAL")
+def lineage_non_commercial(ctx: AuditContext) -> Iterator[Hit]:
+    """An ancestor forbids commercial use and the model's own license does not say so (none, or unknown)."""
+    if ctx.license.known:
+        return  # a known license that allows more is LINEAGE-LICENSE-CONFLICT; one that forbids it, LIC-NON-COMMERCIAL
+    for path, node, record in _ancestor_records(ctx):
+        if record.terms.commercial_use == "forbidden":
+            yield Hit(f"commercial use is forbidden: {_chain(path)} is under {record.name}",
+                      (*node.evidence[:1], *_sources_of(record, "commercial_use")[:1]))  # fmt: skip
 
 
 @checker("LINEAGE-INHERITED-OBLIGATIONS")
@@ -75,23 +107,46 @@ def lineage_inherited(ctx: AuditContext) -> Iterator[Hit]:
         inherited = [c for c in parent.terms.conditions if c in _INHERITED and c not in own]
         if parent.terms.user_cap and "user-cap" not in inherited and "user-cap" not in own:
             inherited.append("user-cap")
+        stacks = ctx.license.known and not any(grants_more(ctx.license.terms, r.terms) for r in parent.records)
+        both = f"; {ctx.license.expression} and {parent.expression} both apply" if stacks and inherited else ""
         if inherited:
-            yield Hit(f"from {_chain(path)} ({parent.expression}): {', '.join(inherited)}", tuple(node.evidence[:1]))
+            yield Hit(f"from {_chain(path)} ({parent.expression}): {', '.join(inherited)}{both}",
+                      tuple(node.evidence[:1]))  # fmt: skip
+
+
+def _data_sources(ctx: AuditContext) -> list[TermSource]:
+    return [s for s in ctx.effective.sources if s.origin == "dataset"]
+
+
+@checker("LINEAGE-DATA-NON-COMMERCIAL")
+def lineage_data_non_commercial(ctx: AuditContext) -> Iterator[Hit]:
+    """Training data whose terms forbid commercial use of what is trained on it (they bind the weights)."""
+    if ctx.license.terms.commercial_use == "forbidden":
+        return  # the model's own license already forbids it: LIC-NON-COMMERCIAL
+    for source in _data_sources(ctx):
+        if source.record.terms.commercial_use == "forbidden":
+            yield Hit(f"training data {source.name} is under {source.record.name}: models trained on it may not be "
+                      "used commercially", (Evidence(excerpt=_chain(source.via)),
+                                            *_sources_of(source.record, "commercial_use")[:1]))  # fmt: skip
 
 
 @checker("LINEAGE-DATA-TERMS")
 def lineage_data_terms(ctx: AuditContext) -> Iterator[Hit]:
+    """Training data under share-alike terms or output-use limits: a risk to state, not a prohibition."""
     from auditor.licenses.catalog import license_catalog
 
     if not ctx.license.known or ctx.license.terms.commercial_use == "forbidden":
         return
+    from auditor.sources.datasets import training_datasets
+
+    binding = {s.name for s in _data_sources(ctx) if s.record.terms.commercial_use == "forbidden"}
+    training = set(training_datasets(ctx.facts.card))
     for dataset in ctx.facts.datasets:
-        records = [license_catalog().get(v) for v in dataset.license]
-        limiting = [
-            r
-            for r in records
-            if r is not None and (r.terms.commercial_use == "forbidden" or r.terms.derivatives == "share-alike")
-        ]
+        if dataset.id in binding or dataset.id not in training:
+            continue
+        records = [r for r in (license_catalog().get(v) for v in dataset.license) if r is not None]
+        limiting = [r for r in records
+                    if r.terms.derivatives == "share-alike" or "output-use-limit" in r.terms.conditions]  # fmt: skip
         if limiting:
             terms = ", ".join(f"{r.spdx} ({r.category})" for r in limiting)
             yield Hit(

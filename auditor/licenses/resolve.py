@@ -101,21 +101,48 @@ def _licensing() -> spdx_expr.Licensing:
     return spdx_expr.Licensing([spdx_expr.LicenseSymbol(k, aliases=tuple(sorted(v))) for k, v in symbols.items()])
 
 
+MAX_EXPRESSION_CHARS = 1_000
+MAX_CHOICES = 64  # an expression offering more alternatives than this is not evaluated (it is not a real license)
+
+
+def _choices(expression: Any) -> int:
+    """How many alternatives the expression's disjunctive normal form has, computed without building it."""
+    if isinstance(expression, spdx_expr.OR):
+        return sum(_choices(arg) for arg in expression.args)
+    if isinstance(expression, spdx_expr.AND):
+        total = 1
+        for arg in expression.args:
+            total *= _choices(arg)
+            if total > MAX_CHOICES:
+                return total
+        return total
+    return 1
+
+
+def _choice_under_and(expression: Any, under_and: bool = False) -> bool:
+    if isinstance(expression, spdx_expr.OR) and under_and:
+        return True
+    inside = under_and or isinstance(expression, spdx_expr.AND)
+    return any(_choice_under_and(arg, inside) for arg in getattr(expression, "args", ()))
+
+
 def parse_expression(text: str, catalog: LicenseCatalog) -> tuple[list[list[LicenseRecord]], list[str]] | None:
     """An SPDX-style expression → alternatives (OR) of records that all apply (AND), plus unknown keys.
 
     None when the text is not an expression at all. license-expression raises on malformed input (and its
     validate() crashes on some): every failure means "not an expression".
     """
-    if not re.search(r"\b(or|and|with)\b|[()]", text, re.IGNORECASE):
+    if len(text) > MAX_EXPRESSION_CHARS or not re.search(r"\b(or|and|with)\b|[()]", text, re.IGNORECASE):
         return None
     try:
         licensing = _licensing()
         parsed = licensing.parse(text, validate=False, simple=False)
-        if parsed is None:
+        if parsed is None or _choices(parsed) > MAX_CHOICES:
             return None
         unknown = [str(k) for k in licensing.unknown_license_keys(parsed)]
-        branches = parsed.args if isinstance(parsed, spdx_expr.OR) else (parsed,)
+        # MIT AND (A OR B) → (MIT AND A) OR (MIT AND B): every choice spelled out (declared order kept otherwise)
+        normal = licensing.dnf(parsed) if _choice_under_and(parsed) else parsed
+        branches = normal.args if isinstance(normal, spdx_expr.OR) else (normal,)
         alternatives = []
         for branch in branches:
             keys = [str(s.key) for s in licensing.license_symbols(branch, unique=True)]

@@ -95,11 +95,13 @@ def changed_since(path: str | Path, ref: str, entries: list[ManifestEntry]) -> l
         verified = subprocess.run(
             ["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=top, capture_output=True, text=True
         )
-        if verified.returncode != 0:
-            raise ManifestError(f"--since {ref}: not a commit in {top}")
         old = subprocess.run(["git", "show", f"{ref}:{relative}"], cwd=top, capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError, ValueError) as error:
-        raise ManifestError(f"--since {ref}: {path} is not in a git work tree ({error})") from error
+    except subprocess.CalledProcessError as error:
+        raise ManifestError(f"--since {ref}: {path} is not in a git work tree") from error
+    except (OSError, ValueError) as error:
+        raise ManifestError(f"--since {ref}: git could not be run on {path} ({error})") from error
+    if verified.returncode != 0:
+        raise ManifestError(f"--since {ref}: not a commit in {top}")
     if old.returncode != 0:
         return entries  # the manifest is new since ref
     import yaml

@@ -115,19 +115,13 @@ def _download(facts: ModelFacts, files: list[str], hub: HubSource | None) -> Pat
     from the file list the audit already has: the user's cache is used and nothing else is fetched."""
     from fnmatch import fnmatch
 
-    from huggingface_hub import hf_hub_download
+    from auditor.sources.hub import HubSource
 
+    source = hub or HubSource()
     wanted = [f.path for f in facts.files or () if f.path in files or any(fnmatch(f.path, p) for p in _SUPPORT_FILES)]
     folder: Path | None = None
     for name in wanted:
-        path = hf_hub_download(
-            facts.model_id,
-            name,
-            revision=facts.sha or facts.revision,
-            cache_dir=hub.cache_dir if hub else None,
-            token=hub._token if hub else None,
-            endpoint=hub._endpoint if hub else None,
-        )
+        path = source.download(facts.model_id, name, facts.sha or facts.revision)
         folder = Path(path).parent if "/" not in name else Path(path).parents[name.count("/")]
     if folder is None:
         raise FileNotFoundError("nothing to download")
