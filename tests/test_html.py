@@ -3,6 +3,8 @@ headless Chromium. Screenshots are saved under the test's tmp dir and, with AUDI
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -15,6 +17,7 @@ from click.testing import CliRunner
 
 from auditor import audit, audit_many
 from auditor.cli import cli
+from auditor.facts import WeightFile
 from auditor.render.html_format import render_page, render_portfolio, write_html
 from tests.chromium import CHROMIUM, Browser
 from tests.conftest import CARDS
@@ -221,3 +224,48 @@ def test_report_sections_json_sibling_and_cli_output_folder(tmp_path: Path, hub)
     single = tmp_path / "one.html"
     assert CliRunner().invoke(cli, ["audit", str(LLAMA2), "--format", "html", "--output", str(single)]).exit_code == 0
     assert json.loads((tmp_path / "one.json").read_text())["verdict"]["status"] == "conditions"
+
+
+@needs_chromium
+def test_weights_and_training_data_of_the_real_all_minilm_reach_the_page(tmp_path: Path, hub) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_sbom import MINILM, serve_minilm
+
+    folder, declared = serve_minilm(hub)
+    real_sha = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+    page = tmp_path / "minilm.html"
+    page.write_text(render_page(audit(MINILM), json_href="minilm.json"), encoding="utf-8")
+    with Browser(tmp_path / "profile") as browser:
+        browser.open(page)
+        weights = browser.evaluate("document.querySelector('#weights ~ table').innerText")
+        assert "model.safetensors" in weights and real_sha in weights and "safetensors" in weights
+        assert re.search(r"\b22\.7 M\b", weights) and "F32" in weights
+        assert "BertModel" in browser.evaluate("document.querySelector('#weights ~ p').innerText")
+        datasets = browser.evaluate(
+            "Array.from(document.querySelectorAll('#lineage ~ table tbody tr'))"
+            ".filter(r => r.cells[1].textContent === 'training').map(r => r.cells[0].textContent)"
+        )
+        assert datasets == list(declared)
+        hub_link = browser.evaluate(
+            "document.querySelector('header.top .links a[href^=\"https://huggingface.co/\"]').href"
+        )
+        assert hub_link.startswith(f"https://huggingface.co/{MINILM}/tree/")
+        save_screenshot(browser, "report-all-minilm-l6-v2.png", tmp_path)
+
+
+def test_weights_table_shows_formats_quantization_hashes_and_pickle_scan(tmp_path: Path) -> None:
+    result = audit(str(evil_folder(tmp_path)))
+    gguf = WeightFile("model.Q4_K_M.gguf", "gguf", 4_080_000_000, "cd" * 32, tensors=291, parameters=6_738_415_616,
+                      dtypes=("F32", "Q4_K", "Q6_K"))  # fmt: skip
+    plain = WeightFile("model.safetensors", "safetensors", 90_868_376, None, tensors=101, parameters=22_713_216,
+                       dtypes=("F32", "I64"))  # fmt: skip
+    facts = dataclasses.replace(result.facts, weights=(*(result.facts.weights or ()), gguf, plain))
+    html = render_page(dataclasses.replace(result, facts=facts))
+    table = html.split('id="weights"', 1)[1].split("</table>", 1)[0]
+    rows = {re.search(r'<td class="mono break">([^<]+)</td>', r).group(1): r for r in table.split("<tr>")[2:]}  # type: ignore[union-attr]
+    assert "<td>Q4_K, Q6_K</td>" in rows["model.Q4_K_M.gguf"] and "cd" * 32 in rows["model.Q4_K_M.gguf"]
+    assert "6.74 B" in rows["model.Q4_K_M.gguf"] and "3.8 GiB" in rows["model.Q4_K_M.gguf"]
+    assert (
+        "<td>–</td>" in rows["model.safetensors"] and "22.7 M" in rows["model.safetensors"]
+    )  # int64 ids: not quantized
+    assert "runs code" in rows["pytorch_model.bin"] and "posix.system" in rows["pytorch_model.bin"]
+    assert "6.74 B parameters in gguf" in html and "22.7 M parameters in safetensors" in html

@@ -133,6 +133,20 @@ def minilm_training_datasets(folder: Path) -> list[str]:
     return list(yaml.safe_load(front)["datasets"])
 
 
+def serve_minilm(hub: Any) -> tuple[Path, dict[str, str]]:
+    """The real all-MiniLM-L6-v2 files on the fake Hub, and a fake card for each of its training datasets
+    declaring a fixture license; returns the folder and the license declared per dataset (in card order)."""
+    folder = minilm_folder()
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    hub.add(FakeRepo(MINILM, files, lfs={"model.safetensors"}))
+    declared = {}
+    for n, name in enumerate(minilm_training_datasets(folder)):
+        declared[name] = FIXTURE_LICENSES[n % len(FIXTURE_LICENSES)]
+        card = f"---\nlicense: {declared[name]}\n---\n# {name}\n".encode()
+        hub.add(FakeRepo(name, {"README.md": card}, repo_type="dataset"))
+    return folder, declared
+
+
 def components(bom: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out = {}
     for component in bom["components"]:
@@ -145,16 +159,9 @@ def components(bom: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_cyclonedx_of_the_real_all_minilm_from_the_hub_has_model_card_hashes_and_licensed_datasets(
     hub: Any,
 ) -> None:
-    folder = minilm_folder()
-    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    hub.add(FakeRepo(MINILM, files, lfs={"model.safetensors"}))
-    names = minilm_training_datasets(folder)
+    folder, declared = serve_minilm(hub)
+    names = list(declared)
     assert len(names) == 21
-    declared = {}
-    for n, name in enumerate(names):
-        declared[name] = FIXTURE_LICENSES[n % len(FIXTURE_LICENSES)]
-        card = f"---\nlicense: {declared[name]}\n---\n# {name}\n".encode()
-        hub.add(FakeRepo(name, {"README.md": card}, repo_type="dataset"))
     result = audit(MINILM)
     text = RENDERERS["cyclonedx"]([result])
     assert VALIDATOR.validate_str(text) is None
@@ -181,6 +188,15 @@ def test_cyclonedx_of_the_real_all_minilm_from_the_hub_has_model_card_hashes_and
         assert dataset["type"] == "data" and dataset["externalReferences"][0]["url"].endswith(dataset["name"])
     counted = {p["name"]: p["value"] for p in card["properties"]}
     assert 20_000_000 < int(counted["auditor:parameters.safetensors"]) < 25_000_000
+    document = spdx2_document(result)
+    assert validate_full_spdx_document(document) == []
+    packages = {p.name: p for p in document.packages}
+    assert [c.value for c in packages["model.safetensors"].checksums] == [real_sha]
+    for name, license_id in declared.items():
+        record = license_catalog().get(license_id)
+        assert record is not None and str(packages[name].license_declared) == record.spdx
+    extracted = {e.license_id for e in document.extracted_licensing_info}
+    assert "LicenseRef-HF-other" in extracted  # the datasets whose card says "other"
 
 
 def test_the_local_all_minilm_folder_lists_its_training_data_with_unknown_licenses(tmp_path: Path) -> None:

@@ -229,7 +229,9 @@ def _extracted(result: AuditResult, expressions: set[str]) -> list[Any]:
     out = []
     for license_ref in refs:
         record = license_catalog().by_spdx(license_ref)
-        text = (texts.get(record.id) if record else None) or (f"See {record.url}" if record else "NOASSERTION")
+        text = (texts.get(record.id) if record else None) or (
+            f"See {record.url}" if record and record.url else (record.name if record else "NOASSERTION")
+        )
         out.append(
             ExtractedLicensingInfo(
                 license_id=license_ref,

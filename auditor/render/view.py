@@ -29,7 +29,7 @@ SECURITY_RULES: Mapping[str, int] = {
     "WEIGHTS-PICKLE-ONLY": 502,
     "WEIGHTS-HASH-MISMATCH": 345,
 }
-_FLOAT_TYPES = frozenset({"F64", "F32", "F16", "BF16", "FLOAT", "FLOAT16", "FLOAT32", "BFLOAT16", "DOUBLE"})
+_QUANT_TYPE = re.compile(r"^(I?Q\d|TQ\d)")  # GGUF block-quantized tensor types (ggml_type names)
 _LIMITATION_SECTION = re.compile(r"limitation|bias|risk|out[- ]of[- ]scope|ethic|misuse|caveat|recommendation", re.I)
 
 
@@ -102,8 +102,9 @@ def weight_files(result: AuditResult) -> list[WeightFile]:
 
 
 def quantization(weight: WeightFile, config: Mapping[str, Any]) -> str | None:
-    """How the weights are quantized, as the files say it: the config's quantization_config, else integer or
-    block-quantized tensor types (GGUF Q4_K, int8 …)."""
+    """How the weights are quantized, as the files say it: the config's quantization_config (method, bits), else
+    the block-quantized tensor types of a GGUF file (Q4_K, Q8_0, IQ2_XXS …). Integer tensors of other formats
+    (position ids, masks) are not taken for quantization."""
     declared = config.get("quantization_config")
     if isinstance(declared, dict):
         method = declared.get("quant_method")
@@ -112,7 +113,7 @@ def quantization(weight: WeightFile, config: Mapping[str, Any]) -> str | None:
         )
         if method or bits:
             return " ".join(str(p) for p in (method, f"{bits}-bit" if bits else None) if p)
-    quantized = [d for d in weight.dtypes if d.upper() not in _FLOAT_TYPES]
+    quantized = [d for d in weight.dtypes if _QUANT_TYPE.match(d)] if weight.format == "gguf" else []
     return ", ".join(quantized) if quantized else None
 
 
