@@ -86,7 +86,7 @@ def test_markdown_is_compact_and_escapes_card_text(tmp_path: Path) -> None:
     assert "<script>" not in text and "<img" not in text
     assert "&lt;script&gt;" in text
     table_rows = [line for line in text.splitlines() if line.startswith("| ")]
-    assert len(table_rows) == 4 and all(len(re.findall(r"(?<!\\)\|", line)) == 7 for line in table_rows)
+    assert len(table_rows) == 4 and all(len(re.findall(r"(?<!\\)\|", line)) == 9 for line in table_rows)
 
 
 def test_markdown_pr_comment_puts_failures_reasons_and_obligations_in_view(tmp_path: Path, hub: Any) -> None:

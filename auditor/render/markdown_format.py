@@ -76,6 +76,8 @@ def model_view(result: AuditResult) -> dict[str, Any]:
         "conditions": conditions,
         "notices": view.obligations(result, "notice"),
         "others": others,
+        "mof_class": result.openness.mof.mof_class if result.openness is not None else None,
+        "osaid": result.openness.osaid.to_dict() if result.openness is not None else None,
     }
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from auditor.facts import WeightFile
 from auditor.findings import Finding
 from auditor.result import AuditResult
-from auditor.sources.identity import hub_purl, is_hub_id
 
 HUB = "https://huggingface.co"
 # Dataset names that name no dataset: never exported as training data.
@@ -51,6 +50,18 @@ class DatasetView:
     url: str | None
     licenses: tuple[LicenseName, ...]  # empty: unknown
     license_basis: str  # where the license comes from, or why it is unknown
+
+
+def is_hub_id(text: str) -> bool:
+    from auditor.sources.identity import is_hub_id as valid  # imported when used: auditor.sources is heavy
+
+    return valid(text)
+
+
+def hub_purl(hub_id: str, commit: str | None = None) -> str | None:
+    from auditor.sources.identity import hub_purl as purl_of
+
+    return purl_of(hub_id, commit)
 
 
 def is_hub_model(result: AuditResult) -> bool:
