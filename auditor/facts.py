@@ -194,6 +194,7 @@ class ModelFacts:
     datasets: tuple[DatasetFacts, ...] = ()  # the datasets' own cards, where the source could read them
     weights: tuple[WeightFile, ...] | None = None  # None: the source could not inspect weight files
     configs: tuple[Document, ...] = ()  # config.json, adapter_config.json, merge configs: lineage evidence
+    identity_basis: str | None = None  # how a local model's Hub id was derived: hf-cache, folder-name, card-link
 
     def file_paths(self) -> tuple[str, ...]:
         """Paths of the known repository files (empty when unknown)."""

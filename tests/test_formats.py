@@ -73,8 +73,8 @@ def test_junit_has_a_suite_per_model_and_failures_for_errors() -> None:
     failing = {
         s.get("name"): [c.get("name") for c in s.findall("testcase") if c.find("failure") is not None] for s in suites
     }
-    assert failing["CohereForAI__c4ai-command-r-plus"] == ["license"]
-    assert failing["EleutherAI__pythia-6.9b"] == []
+    assert failing["CohereForAI/c4ai-command-r-plus"] == ["license"]
+    assert failing["EleutherAI/pythia-6.9b"] == []
     assert suites[3].find("testcase/error") is not None
     assert int(root.get("errors", "0")) == sum(int(s.get("errors", "0")) for s in suites) == 1
     assert int(root.get("failures", "0")) == sum(int(s.get("failures", "0")) for s in suites)
@@ -103,7 +103,7 @@ def test_markdown_pr_comment_puts_failures_reasons_and_obligations_in_view(tmp_p
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
     assert [row.split(" | ")[2] for row in rows] == ["fail", "fail", "pass with conditions", "pass", "pass"]
     assert "| [acme-open/open-7b](https://huggingface.co/acme-open/open-7b/tree/" in text  # the Hub id, linked
-    assert "EleutherAI__pythia-6.9b" in text and "\\_" not in text  # no stray escapes in names
+    assert "EleutherAI/pythia-6.9b" in text and "\\_" not in text  # no stray escapes in names
     visible = re.sub(r"<details>.*?</details>", "", text, flags=re.S)  # what shows without unfolding anything
     assert (
         "`WEIGHTS-UNSAFE-PICKLE` pytorch\\_model.bin" in visible

@@ -102,3 +102,21 @@ def test_package_urls_follow_the_purl_spec() -> None:
     assert hub_purl("acme/x", "main") == "pkg:huggingface/acme/x"  # a branch is not a version
     assert hub_purl("a/b/c") is None and hub_purl("../etc") is None
     assert is_hub_id("Org/name-7b") and not is_hub_id("org/na me") and not is_hub_id("a--b/c")
+
+
+def test_local_sources_carry_the_derived_hub_id(tmp_path: Path) -> None:
+    """Wired into the local source: a cache snapshot and an org__name folder audit under their Hub ids."""
+    from auditor.api import audit
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = tmp_path / "hub" / "models--acme--tiny-model" / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (snapshot / "README.md").write_text("---\nlicense: mit\n---\n# Tiny\n", encoding="utf-8")
+    cached = audit(str(snapshot))
+    assert (cached.model_id, cached.facts and cached.facts.sha) == ("acme/tiny-model", commit)
+    assert cached.to_dict()["model"]["identity_basis"] == "hf-cache"
+    named = tmp_path / "acme__other"
+    named.mkdir()
+    (named / "README.md").write_text("---\nlicense: mit\n---\n# Other\n", encoding="utf-8")
+    assert audit(str(named / "README.md")).to_dict()["model"]["identity_basis"] == "folder-name"
+    assert audit(str(named)).model_id == "acme/other"

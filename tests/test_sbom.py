@@ -62,7 +62,7 @@ def test_spdx_3_json_ld_with_the_ai_profile() -> None:
     spdx3.JSONLDDeserializer().read(io.BytesIO(text.encode()), objects)
     packages = [o for o in objects.foreach_type(spdx3.ai_AIPackage)]
     names = {p.name for p in packages}
-    assert {"TheBloke__Llama-2-7B-GGUF", "EleutherAI__pythia-6.9b", "meta-llama/Llama-2-7b-hf"} <= names
+    assert {"TheBloke/Llama-2-7B-GGUF", "EleutherAI/pythia-6.9b", "meta-llama/Llama-2-7b-hf"} <= names
     expressions = {
         o.simplelicensing_licenseExpression for o in objects.foreach_type(spdx3.simplelicensing_LicenseExpression)
     }
@@ -78,7 +78,7 @@ def test_cyclonedx_1_6_ml_bom_validates() -> None:
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
     bom = json.loads(text)
     models = [c for c in bom["components"] if c["type"] == "machine-learning-model"]
-    llama = next(c for c in models if c["name"] == "TheBloke__Llama-2-7B-GGUF")
+    llama = next(c for c in models if c["name"] == "TheBloke/Llama-2-7B-GGUF")
     assert llama["licenses"][0]["expression"] == "LicenseRef-Llama-2-Community"
     assert {p["name"] for p in llama["properties"]} >= {
         "auditor:verdict",

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.errors import InputError, TargetNotFoundError
-from auditor.facts import AccessNote, Document, ModelFacts, RepoFile, SourceKind, WeightFile
+from auditor.facts import AccessNote, CardFacts, Document, ModelFacts, RepoFile, SourceKind, WeightFile
 from auditor.sources.card import parse_card
 from auditor.sources.common import (
     MAX_CARD_BYTES,
@@ -24,6 +24,7 @@ from auditor.sources.common import (
     is_config,
     is_document,
 )
+from auditor.sources.identity import Identity, derive_identity
 from auditor.sources.safefs import Confined, FileRefused, kind_of
 from auditor.weights.inspect import file_formats, inspect_open, not_inspected, sha256_stream
 from auditor.weights.pickles import ScanPool
@@ -51,16 +52,26 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
     if not path.exists():
         raise TargetNotFoundError(f"{target}: no such file")
     data = _bare_card_bytes(path, target)
+    card = parse_card(data, path.name)
+    identity = _identity(path, card, data)
+    fallback = path.parent.name if path.name.lower().startswith("readme") else path.stem
     return ModelFacts(
         target=target,
         source="card",
-        model_id=path.parent.name if path.name.lower().startswith("readme") else path.stem,
-        revision=None,
-        sha=None,
+        model_id=identity.hub_id if identity else fallback,
+        revision=identity.revision if identity else None,
+        sha=identity.revision if identity else None,
         location=str(path.resolve()),
-        card=parse_card(data, path.name),
+        card=card,
         files=None,
+        identity_basis=identity.basis if identity else None,
     )
+
+
+def _identity(path: Path, card: CardFacts | None, data: bytes | None) -> Identity | None:
+    """The Hub identity of a local snapshot or card (HF cache layout, org__name folder, the card's own links)."""
+    text = data.decode("utf-8", errors="replace") if data is not None else None
+    return derive_identity(path.resolve(), card, text)
 
 
 def read_weights_file(path: Path, target: str, *, hash_budget: int = HASH_BUDGET) -> ModelFacts:
@@ -189,18 +200,20 @@ def read_folder(
     card = parse_card(data, card_name) if data is not None and card_name is not None else None
     documents = read_documents(folder, readable, access)
     configs = tuple(
-        Document(f.path, data.decode("utf-8", errors="replace"))
+        Document(f.path, text.decode("utf-8", errors="replace"))
         for f in readable
-        if is_config(f.path) and (data := _read(folder, f.path, MAX_CONFIG_BYTES, access)) is not None
+        if is_config(f.path) and (text := _read(folder, f.path, MAX_CONFIG_BYTES, access)) is not None
     )
     weights = inspect_weights(folder, files, refused, access, hash_budget)
     hashed = {w.path: w.sha256 for w in weights if w.sha256}
+    identity = _identity(folder.folder, card, data) if model_id is None else None
     return ModelFacts(
         target=target,
         source=source,
-        model_id=model_id or folder.folder.name,
-        revision=revision,
-        sha=sha,
+        model_id=model_id or (identity.hub_id if identity else folder.folder.name),
+        revision=revision or (identity.revision if identity else None),
+        sha=sha or (identity.revision if identity else None),
+        identity_basis=identity.basis if identity else None,
         location=str(folder.folder),
         card=card,
         files=tuple(replace(f, sha256=hashed.get(f.path)) for f in files),
