@@ -24,8 +24,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 def main() -> None:
     """Console entry point: click's own errors exit 2; an unexpected error is one line (traceback with --debug)."""
     try:
-        cli.main(prog_name="auditor")
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="auditor", standalone_mode=False)  # Ctrl-C is ours to report (exit 130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
         click.echo("auditor: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
@@ -33,6 +36,7 @@ def main() -> None:
             raise
         click.echo(f"auditor: internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
         sys.exit(EXIT_INPUT)
+    sys.exit(code if isinstance(code, int) else EXIT_PASS)
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

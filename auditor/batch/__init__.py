@@ -17,7 +17,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from types import FrameType
 
 from auditor.api import Auditor
@@ -46,20 +46,21 @@ def write_batch(
     """
     tally = Tally(len(targets), skipped)
     bar = Progress(tally, enabled=progress)
-    outcomes = run_batch(targets, auditor, how=sink.how, jobs=jobs)
-    try:
-        with _interrupts_held_while_writing() as writing:
+    with _stop_on_interrupt() as stop:
+        outcomes = run_batch(targets, auditor, how=sink.how, jobs=jobs, stop=stop)
+        try:
             for outcome in outcomes:
-                with writing():
-                    sink.write(outcome)
+                sink.write(outcome)
                 tally.add(outcome)
                 bar.update(outcome)
                 line = on_error(outcome) if on_error is not None and outcome.error is not None else None
                 if line:
                     bar.note(line)
-    except KeyboardInterrupt as interrupt:
-        outcomes.close()  # stop the workers before closing the output
-        raise BatchInterrupted(tally, _close(sink, bar)) from interrupt
+                if stop():
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            outcomes.close()  # let the workers finish their chunk and exit before the output is closed
+            raise BatchInterrupted(tally, _close(sink, bar)) from interrupt
     tally.written = _close(sink, bar)
     return tally
 
@@ -78,31 +79,21 @@ def _close(sink: Sink, bar: Progress) -> str | None:
 
 
 @contextmanager
-def _interrupts_held_while_writing() -> Iterator[Callable[[], AbstractContextManager[None]]]:
-    """Yields ``writing``: inside it, a Ctrl-C waits until the write is complete (no half-written line)."""
-    state = {"writing": False, "held": False}
+def _stop_on_interrupt() -> Iterator[Callable[[], bool]]:
+    """Yields ``stop()``, true after a Ctrl-C: the batch stops between outcomes, never half-way through writing
+    one or inside the worker pool. A second Ctrl-C interrupts at once."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield lambda: False  # not ours to handle: Ctrl-C is ignored (a background job) or not delivered here
+        return
+    requested = threading.Event()
 
     def on_interrupt(signum: int, frame: FrameType | None) -> None:
-        if state["writing"]:
-            state["held"] = True
-        else:
+        if requested.is_set():
             raise KeyboardInterrupt
+        requested.set()
 
-    @contextmanager
-    def writing() -> Iterator[None]:
-        state["writing"] = True
-        try:
-            yield
-        finally:
-            state["writing"] = False
-        if state["held"]:
-            raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield writing
-        return
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        yield writing
+        yield requested.is_set
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -37,14 +37,18 @@ class OrderedRunner(Generic[R]):
         self.in_flight = 0
         self.peak = 0
 
-    def run(self, batches: Iterable[Batch[R]]) -> Iterator[R]:
-        """On KeyboardInterrupt, first yields what is already done at the head, then re-raises."""
+    def run(self, batches: Iterable[Batch[R]], stop: Callable[[], bool] | None = None) -> Iterator[R]:
+        """Yield every result in order.
+
+        ``stop`` is polled while waiting: when it turns true (or on KeyboardInterrupt), what is already done at
+        the head is yielded, then KeyboardInterrupt is raised. Nothing else is interrupted half-way.
+        """
         pending: deque[tuple[Future[list[R]], Batch[R]]] = deque()
         source = iter(batches)
         waiting: Batch[R] | None = None
         try:
             while True:
-                while True:
+                while waiting is not None or self.in_flight < self.window:
                     waiting = waiting or next(source, None)
                     if waiting is None or (self.in_flight and self.in_flight + waiting.size > self.window):
                         break
@@ -54,8 +58,11 @@ class OrderedRunner(Generic[R]):
                     waiting = None
                     while pending and pending[0][0].done():  # stream what is finished without waiting
                         yield from self._pop(pending)
+                    if stop is not None and stop():
+                        raise KeyboardInterrupt
                 if not pending:
                     return
+                _wait(pending[0][0], stop)
                 yield from self._pop(pending)
         except KeyboardInterrupt:
             while pending and pending[0][0].done() and not pending[0][0].cancelled():
@@ -73,3 +80,13 @@ class OrderedRunner(Generic[R]):
             results = batch.failed(error)
         self.in_flight -= batch.size
         yield from results
+
+
+def _wait(future: Future[list[R]], stop: Callable[[], bool] | None) -> None:
+    """Wait for ``future``; poll ``stop`` a few times a second, raising KeyboardInterrupt when it is true."""
+    if stop is None:
+        wait([future])
+        return
+    while not wait([future], timeout=0.1).done:
+        if stop():
+            raise KeyboardInterrupt

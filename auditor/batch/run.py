@@ -8,17 +8,19 @@ run (which starts its own process per model) audits local targets in threads ins
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections.abc import Generator, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from auditor.api import Auditor, is_local
 from auditor.batch.ordered import Batch, OrderedRunner
 from auditor.batch.work import Outcome, Render, failed, render, run_chunk, start_worker
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 MAX_CHUNK = 16
 NETWORK_JOBS = 8
@@ -56,6 +58,8 @@ def warm_up() -> None:
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -67,13 +71,22 @@ class _Processes:
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         pool = ProcessPoolExecutor(
             self.count, multiprocessing.get_context("fork"), start_worker, (self.auditor, self.how)
         )
-        pool.submit(os.getpid).result()  # fork every worker now, before the parent starts threads
+        try:
+            pool.submit(os.getpid).result()  # fork every worker now, before the parent starts threads
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         return pool
 
     def submit(self, chunk: Sequence[tuple[int, str]]) -> Future[list[Outcome]]:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             return self.pool.submit(run_chunk, chunk)
         except BrokenProcessPool:
@@ -81,24 +94,24 @@ class _Processes:
             self.pool = self._start()
             return self.pool.submit(run_chunk, chunk)
 
-    def stop(self, finished: bool) -> None:
-        """Finished: let the workers exit. Interrupted: cancel what is queued and end the workers now."""
-        if finished:
-            self.pool.shutdown(wait=True)
-            return
-        workers = list((getattr(self.pool, "_processes", None) or {}).values())  # no public way before Python 3.14
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers:
-            process.terminate()
+    def stop(self) -> None:
+        """Cancel the chunks not yet handed to a worker; wait for the few that are (small: ``MAX_CHUNK`` each)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_batch(
-    targets: Sequence[str], auditor: Auditor, *, how: Render = "jsonl", jobs: Jobs | None = None
+    targets: Sequence[str],
+    auditor: Auditor,
+    *,
+    how: Render = "jsonl",
+    jobs: Jobs | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Generator[Outcome, None, None]:
     """Audit every target; yield one outcome per target, in input order, as soon as it and those before it are done.
 
     A target that cannot be audited gives an error outcome in its place; the batch goes on. At most ``window``
-    targets are in flight (see ``OrderedRunner``), so memory does not grow with the number of targets.
+    targets are in flight (see ``OrderedRunner``), so memory does not grow with the number of targets. When
+    ``stop()`` turns true, the outcomes done so far are yielded and KeyboardInterrupt is raised.
     """
     jobs = jobs or Jobs.default()
     inline = jobs.processes <= 1 and jobs.threads <= 1
@@ -106,18 +119,16 @@ def run_batch(
     size = chunk_size(len(targets), jobs.processes) if forked else 1
     runner: OrderedRunner[Outcome] = OrderedRunner(max(jobs.processes * size * 4, jobs.threads * 4))
     processes = threads = None
-    finished = False
     try:
         if forked:
             warm_up()
             processes = _Processes(jobs.processes, auditor, how)
         if not inline:
             threads = ThreadPoolExecutor(max(1, jobs.threads), "auditor-batch")
-        yield from runner.run(_batches(targets, auditor, how, size, processes, threads))
-        finished = True
+        yield from runner.run(_batches(targets, auditor, how, size, processes, threads), stop)
     finally:
         if processes is not None:
-            processes.stop(finished)
+            processes.stop()
         if threads is not None:
             threads.shutdown(wait=False, cancel_futures=True)
 
