@@ -40,7 +40,7 @@ def render(index: int, result: AuditResult, how: Render) -> Outcome:
     """The outcome of one result, rendered as asked."""
     text, row, kept = None, None, None
     if how == "jsonl":
-        text = json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+        text = json.dumps(result.to_dict(), ensure_ascii=False, check_circular=False) + "\n"
     elif how == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
     elif how == "html":
