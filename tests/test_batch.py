@@ -130,6 +130,21 @@ def test_batch_results_equal_single_audits() -> None:
     assert [strip(o.result.to_dict()) for o in outcomes if o.result] == [strip(r.to_dict()) for r in alone]
 
 
+def test_a_killed_worker_costs_only_its_chunks_and_the_batch_goes_on(tmp_path: Path) -> None:
+    targets = copies(tmp_path / "cards", 600)
+    outcomes, killed = [], 0
+    for outcome in run_batch(targets, Auditor(resolve_settings()), how="jsonl", jobs=Jobs(2, 2)):
+        outcomes.append(outcome)
+        if len(outcomes) == 20:
+            killed = outcome.pid
+            os.kill(killed, signal.SIGKILL)
+    assert [o.target for o in outcomes] == targets
+    lost = [o for o in outcomes if o.status == "error"]
+    assert lost and all("worker process auditing it stopped" in (o.error or "") for o in lost)
+    assert len(lost) < len(targets) - 20  # later chunks went to a new pool
+    assert killed not in {o.pid for o in outcomes[-50:]}
+
+
 def test_one_job_audits_in_process() -> None:
     outcomes = list(run_batch(BULK[:5], Auditor(resolve_settings()), how="jsonl", jobs=Jobs(1, 1)))
     assert {o.pid for o in outcomes} == {os.getpid()}

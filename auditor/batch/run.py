@@ -116,6 +116,7 @@ def run_batch(
     jobs = jobs or Jobs.default()
     inline = jobs.processes <= 1 and jobs.threads <= 1
     forked = jobs.processes > 1 and len(targets) > 1 and auditor.smoke is None and can_fork()
+    forked = forked and any(is_local(target) for target in targets)  # a Hub-only run needs no worker process
     size = chunk_size(len(targets), jobs.processes) if forked else 1
     runner: OrderedRunner[Outcome] = OrderedRunner(max(jobs.processes * size * 4, jobs.threads * 4))
     processes = threads = None
