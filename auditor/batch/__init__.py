@@ -41,8 +41,8 @@ def write_batch(
 ) -> Tally:
     """Audit ``targets`` into ``sink``; return the tally. ``on_error`` gives the line (if any) to show for an error.
 
-    The sink is closed in every case; on Ctrl-C the outcomes finished so far are written first, and the tally
-    so far is on the raised ``BatchInterrupted``.
+    On Ctrl-C the outcomes finished so far are written, the sink is closed and ``BatchInterrupted`` (with the
+    tally so far) is raised. On any other error the workers are stopped and the error propagates.
     """
     tally = Tally(len(targets), skipped)
     bar = Progress(tally, enabled=progress)
@@ -61,6 +61,8 @@ def write_batch(
         except KeyboardInterrupt as interrupt:
             outcomes.close()  # let the workers finish their chunk and exit before the output is closed
             raise BatchInterrupted(tally, _close(sink, bar)) from interrupt
+        finally:
+            outcomes.close()  # on any other error too (a closed pipe, a full disk): no worker outlives the batch
     tally.written = _close(sink, bar)
     return tally
 
