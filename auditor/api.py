@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.errors import AuditorError, InputError
+from auditor.errors import AuditorError
 from auditor.facts import ModelFacts
 from auditor.judge import Settings, judge, judge_error, resolve_settings
 from auditor.lineage.tree import FactsCache, LineageNode, folder_fetch, resolve_lineage
@@ -127,9 +127,8 @@ class Auditor:
         models_dir: Path | None = None,
         rate: float | None = None,
     ) -> None:
-        if rate is not None:  # TODO(lead, #15): pass rate=rate to HubSource in hub() once it takes one; drop this
-            raise InputError("--rate is not available yet: the Hub source does not limit its request rate")
         self.settings = settings
+        self.rate = rate
         self.revision = revision
         self.offline = offline
         self.policy = policy
@@ -147,7 +146,7 @@ class Auditor:
             if self._hub is None:
                 from auditor.sources.hub import HubSource
 
-                self._hub = HubSource(offline=self.offline)
+                self._hub = HubSource(offline=self.offline, rate=self.rate)
             if self._hub_parents is None:
                 self._hub_parents = parent_cache(self._hub, self.models_dir)
             return self._hub

@@ -160,7 +160,7 @@ def cli() -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     metavar="N",
-    help="At most N Hub requests per second (not supported yet: refused).",
+    help="At most N Hub requests per second, shared by every worker of the run.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line on standard error.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), default=None,

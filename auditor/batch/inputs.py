@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from auditor.errors import HubUnavailableError, InputError
+from auditor.errors import InputError
 from auditor.sources.common import CARD_NAMES
 
 
@@ -52,21 +52,11 @@ def _is_snapshot(path: Path) -> bool:
 def hub_targets(
     *, author: str | None = None, search: str | None = None, filters: tuple[str, ...] = (), limit: int | None = None
 ) -> list[str]:
-    """Models listed by the Hub (``HfApi.list_models``), pinned as ``org/name@sha`` when the Hub gives the sha.
+    """Models listed by the Hub, pinned as ``org/name@sha``: one paginated listing through the Hub source (its
+    deadline, retries and redaction), expanding only the commit sha (the audit fetches everything else itself)."""
+    from auditor.sources.hub import HubSource
 
-    One paginated listing; only the commit sha is expanded (the audit fetches everything else itself).
-    """
-    import httpx2
-    from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
-
-    try:
-        models = HfApi().list_models(
-            author=author, search=search, filter=list(filters) or None, limit=limit, expand=["sha"]
-        )
-        return [f"{model.id}@{model.sha}" if model.sha else model.id for model in models]
-    except (HfHubHTTPError, httpx2.HTTPError, OSError) as error:
-        raise HubUnavailableError(f"the Hub listing failed: {error}") from error
+    return HubSource().list_targets(author=author, search=search, filter=filters, limit=limit)
 
 
 def collect_targets(
