@@ -110,9 +110,9 @@ class HtmlFolderSink:
         self.rows: list[dict[str, Any]] = []  # one small row per model, for the portfolio
 
     def write(self, outcome: Outcome) -> None:
-        assert outcome.text is not None and outcome.row is not None
-        (self.folder / outcome.row["page"]).write_text(outcome.text, encoding="utf-8")
-        self.rows.append(outcome.row)
+        assert outcome.page is not None
+        outcome.page.write(self.folder)
+        self.rows.append(outcome.page.row)
 
     def close(self) -> str:
         from auditor.render.html_format import render_portfolio_rows

@@ -11,11 +11,14 @@ import os
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from auditor.api import Auditor
 from auditor.result import AuditResult
 from auditor.verdict import VerdictStatus
+
+if TYPE_CHECKING:
+    from auditor.render.html_format import FolderPage
 
 Render = Literal["jsonl", "json", "html", "result"]
 """What an outcome carries: a JSON line, an indented JSON object, an HTML page and its row, or the result itself."""
@@ -33,25 +36,27 @@ class Outcome:
     text: str | None = None
     row: dict[str, Any] | None = None
     result: AuditResult | None = None
+    page: FolderPage | None = None  # an HTML report folder's files for this model
     pid: int = 0  # the process that audited it
 
 
 def render(index: int, result: AuditResult, how: Render) -> Outcome:
     """The outcome of one result, rendered as asked."""
-    text, row, kept = None, None, None
+    text, row, kept, page = None, None, None, None
     if how == "jsonl":
         text = json.dumps(result.to_dict(), ensure_ascii=False, check_circular=False) + "\n"
     elif how == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
     elif how == "html":
-        from auditor.render.html_format import portfolio_row, render_page, slug
+        from auditor.render.html_format import folder_page
 
-        page = slug(result, index)
-        text, row = render_page(result, index_href="index.html"), portfolio_row(result, page)
+        page = folder_page(result, index)
+        row = page.row
     else:
         kept = result
     error = result.error.message if result.error is not None else None
-    return Outcome(index, result.target, result.verdict.status, result.exit_code, error, text, row, kept, os.getpid())
+    return Outcome(index, result.target, result.verdict.status, result.exit_code, error, text, row, kept, page=page,
+                   pid=os.getpid())  # fmt: skip
 
 
 def failed(chunk: Sequence[tuple[int, str]], error: BaseException, *, auditor: Auditor, how: Render) -> list[Outcome]:

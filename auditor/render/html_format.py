@@ -17,6 +17,7 @@ import hashlib
 import re
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,30 @@ def render_html(results: Sequence[AuditResult]) -> str:
     return render_portfolio(results)
 
 
+@dataclass(frozen=True, slots=True)
+class FolderPage:
+    """One model's files in an HTML report folder: its page, its JSON result beside it, its portfolio row."""
+
+    page: str
+    html: str
+    json_name: str
+    json_text: str
+    row: dict[str, Any]
+
+    def write(self, folder: Path) -> Path:
+        (folder / self.json_name).write_text(self.json_text, encoding="utf-8")
+        (folder / self.page).write_text(self.html, encoding="utf-8")
+        return folder / self.page
+
+
+def folder_page(result: AuditResult, index: int) -> FolderPage:
+    """The files of the ``index``-th model of a report folder (linked to index.html and to its JSON)."""
+    page = slug(result, index)
+    json_name = page.removesuffix(".html") + ".json"
+    html = render_page(result, index_href="index.html", json_href=json_name)
+    return FolderPage(page, html, json_name, json_format.render_json([result]), portfolio_row(result, page))
+
+
 def write_html(results: Sequence[AuditResult], output: Path) -> list[Path]:
     """One target: a file. Several: a folder with index.html (the portfolio) and one page per model. Each page
     has its JSON result beside it (same name, .json), linked from the page. Returns the HTML files written."""
@@ -234,12 +259,7 @@ def write_html(results: Sequence[AuditResult], output: Path) -> list[Path]:
         output.write_text(render_page(results[0], json_href=json_path.name), encoding="utf-8")
         return [output]
     output.mkdir(parents=True, exist_ok=True)
-    pages = [slug(r, i) for i, r in enumerate(results)]
-    written = []
-    for result, page in zip(results, pages, strict=True):
-        json_name = page.removesuffix(".html") + ".json"
-        (output / json_name).write_text(json_format.render_json([result]), encoding="utf-8")
-        (output / page).write_text(render_page(result, index_href="index.html", json_href=json_name), encoding="utf-8")
-        written.append(output / page)
-    (output / "index.html").write_text(render_portfolio(results, pages), encoding="utf-8")
+    pages = [folder_page(result, index) for index, result in enumerate(results)]
+    written = [page.write(output) for page in pages]
+    (output / "index.html").write_text(render_portfolio_rows([p.row for p in pages]), encoding="utf-8")
     return [output / "index.html", *written]
