@@ -116,7 +116,8 @@ class Parsed:
     present: bool = False  # False when the text holds no document at all (empty, or only comments)
     value: Any = None
     lines: dict[KeyPath, int] = field(default_factory=dict)
-    duplicates: list[tuple[KeyPath, int]] = field(default_factory=list)  # key path and its 0-based line
+    # Each repeated key: the path of its mapping (None where lines are not tracked), the key, its 0-based line.
+    duplicates: list[tuple[KeyPath | None, str, int]] = field(default_factory=list)
 
 
 def parse_yaml(text: str, limits: Limits, *, keep_dates: bool = False, line_depth: int | None = None) -> Parsed:
@@ -204,7 +205,7 @@ class _Builder:
                     else:
                         key = value if type(value) is str else str(value)
                         if key in cont:
-                            duplicates.append(((*(path or ()), key), event.start_mark.line))
+                            duplicates.append((path, key, event.start_mark.line))
                         if path is not None:
                             lines.setdefault((*path, key), event.start_mark.line)
                 if type(value) is not str and not keep_dates and isinstance(value, dt.date):
@@ -250,10 +251,15 @@ class _Builder:
             elif cls is AliasEvent:
                 target = anchors.get(event.anchor, _MISSING)
                 if target is _MISSING:
-                    raise YamlProblem("syntax", f"found undefined alias '{event.anchor}'", event.start_mark.line)
+                    raise YamlProblem(
+                        "syntax", f"found undefined alias '{event.anchor}'", event.start_mark.line, path or ()
+                    )
                 if target is None:
                     raise YamlProblem(
-                        "limit", f"has a recursive alias '*{event.anchor}' (it refers to itself)", event.start_mark.line
+                        "limit",
+                        f"has a recursive alias '*{event.anchor}' (it refers to itself)",
+                        event.start_mark.line,
+                        path or (),
                     )
                 value, size, length = target
                 nodes += size
@@ -265,7 +271,7 @@ class _Builder:
                         )
                     key = str(value)
                     if key in cont:
-                        duplicates.append(((*(path or ()), key), event.start_mark.line))
+                        duplicates.append((path, key, event.start_mark.line))
                     if path is not None:
                         lines.setdefault((*path, key), event.start_mark.line)
                     if nodes > max_nodes or chars > max_chars:
@@ -406,12 +412,13 @@ def loads_with_lines(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
         parsed = parse_yaml(text.removeprefix("\ufeff"), Limits(), keep_dates=True)
     except YamlProblem as problem:
         where = f":{problem.line + 1}" if problem.line is not None else ""
-        key = f" {format_path(problem.path)}:" if problem.path else ""
+        shown = format_path(problem.path[:6]) + ("…" if len(problem.path) > 6 else "")
+        key = f" {shown}:" if problem.path else ""
         what = {"syntax": "not valid YAML: ", "content": "cannot be read: ", "limit": "refused: the YAML "}
         raise YamlFileError(f"{source}{where}:{key} {what[problem.kind]}{problem.message}") from problem
     if parsed.duplicates:
-        key_path, line = parsed.duplicates[0]
-        raise YamlFileError(f"{source}:{line + 1}: {format_path(key_path)}: key appears more than once")
+        mapping, key, line = parsed.duplicates[0]
+        raise YamlFileError(f"{source}:{line + 1}: {format_path((*(mapping or ()), key))}: key appears more than once")
     return parsed.value, {key_path: line + 1 for key_path, line in parsed.lines.items()}
 
 

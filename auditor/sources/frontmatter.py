@@ -62,14 +62,13 @@ def load_front_matter(block: str, first_line: int) -> LoadedMetadata:
             CardProblem("not-a-mapping", f"metadata is a YAML {kind}, not a mapping of fields", first_line)
         )
         return result
-    for key_path, line in parsed.duplicates:
-        top = len(key_path) == 1
+    for mapping, key, line in parsed.duplicates:
         result.problems.append(
             CardProblem(
                 "duplicate-key",
-                f"key '{key_path[-1]}' appears more than once; the last value is used",
+                f"key '{key}' appears more than once; the last value is used",
                 line + first_line,
-                str(key_path[0]) if top else None,
+                key if mapping == () else None,
             )
         )
     result.field_lines = {str(path[0]): line + first_line for path, line in parsed.lines.items() if len(path) == 1}
