@@ -137,3 +137,14 @@ def test_binary_readme_is_audited_without_reading_it_as_text(tmp_path: Path) -> 
     outcome = run("audit", str(card), "--format", "json", cwd=tmp_path)
     assert_clean(outcome, codes=(0, 1), max_memory_mb=MEMORY_MB, max_seconds=TIMEOUT)
     assert json.loads(outcome.stdout)["findings"]
+
+
+def test_deeply_nested_merge_config_and_config_json_in_a_snapshot(tmp_path: Path) -> None:
+    snapshot = tmp_path / "model"
+    snapshot.mkdir()
+    (snapshot / "README.md").write_text("---\nlicense: mit\nbase_model: org/base\n---\n# Merge\n", encoding="utf-8")
+    (snapshot / "mergekit_config.yml").write_text(f"models: {DEEP}\n", encoding="utf-8")
+    (snapshot / "config.json").write_text(DEEP, encoding="utf-8")
+    outcome = run("audit", str(snapshot), "--offline", "--format", "json", cwd=tmp_path)
+    assert_clean(outcome, codes=(0, 1), max_memory_mb=MEMORY_MB, max_seconds=TIMEOUT)
+    assert json.loads(outcome.stdout)["error"] is None
