@@ -208,7 +208,7 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
 def _collect_code_signals(line: str, line_no: int, facts: BodyFacts) -> None:
     if facts.usage_line is None and _USAGE.search(line):
         facts.usage_line = line_no
-    if len(facts.revisions) < MAX_REVISIONS:
+    if len(facts.revisions) < MAX_REVISIONS and "revision" in line:
         for revision in _REVISION.findall(line):
             if revision not in facts.revisions and revision != "main":
                 facts.revisions.append(revision)
