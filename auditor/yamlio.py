@@ -1,6 +1,7 @@
 """Bounded, fast YAML: libyaml's event stream built into plain Python values, with the line of each key path.
 
-Every YAML the tool reads (card front matter, policies, manifests) goes through ``parse_yaml``. libyaml parses
+Every untrusted YAML the tool reads (card front matter, policies, manifests, MOT records, merge configs) goes
+through ``parse_yaml``. libyaml parses
 (iteratively, in C); the values are built here with an explicit stack, so no input can exhaust the C stack, and
 every bound is checked as the events arrive, before any further work:
 
@@ -11,7 +12,8 @@ every bound is checked as the events arrive, before any further work:
   scalars after alias expansion (what a JSON report of the data would hold);
 - recursive aliases (an alias to a collection that is still open) are refused;
 - integers outside the signed 64-bit range are kept as their source text, so JSON output never fails on them;
-- ``MAX_CONFIG_BYTES`` (4 MiB) per policy or manifest file, checked before reading it whole.
+- ``MAX_CONFIG_BYTES`` (4 MiB) per configuration file (``load_with_lines``), checked before reading it whole;
+  such a file is UTF-8, or UTF-8/16/32 with a byte-order mark, and a key repeated in one mapping is an error.
 
 Scalars follow YAML 1.2's core schema, as the Hub reads cards: only true/false (any case style) are booleans
 (``no``, ``on``, ``yes`` stay strings), integers are decimal or ``0x`` hex, floats are the decimal forms plus
@@ -135,7 +137,8 @@ def parse_yaml(text: str, limits: Limits, *, keep_dates: bool = False, line_dept
         raise YamlProblem("syntax", problem, mark.line if mark is not None else None) from error
     except ReaderError as error:
         line = text.encode("utf-8", "replace")[: error.position].count(b"\n")
-        raise YamlProblem("syntax", f"{error.reason} (character {error.character!r})", line) from error
+        code = error.character if isinstance(error.character, int) else ord(error.character[:1] or "\0")
+        raise YamlProblem("syntax", f"unacceptable character #x{code:04x}: {error.reason}", line) from error
     finally:
         parser.dispose()
 

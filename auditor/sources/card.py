@@ -49,7 +49,12 @@ def decode_card(data: bytes) -> tuple[str, list[CardProblem]]:
 
 
 def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
-    """Parse a model card. Never raises on bad content: problems are recorded with their line."""
+    """Parse a model card. Never raises on bad content: problems are recorded with their line.
+
+    A file that is not text ("binary": a NUL, or over 30% control or undecodable characters in its first 8 KiB) or
+    holds nothing but whitespace ("empty") is not read further: its problems are that kind and
+    "missing-front-matter", so that a source can refuse it and the card rules still see no metadata.
+    """
     problems: list[CardProblem] = []
     if isinstance(content, bytes):
         text, problems = decode_card(content)
