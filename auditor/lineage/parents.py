@@ -7,11 +7,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-import yaml
-
 from auditor.facts import ModelFacts
 from auditor.findings import Evidence
 from auditor.sources.card import string_list, string_value
+from auditor.yamlio import Limits, YamlProblem, parse_yaml
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 _PROSE = re.compile(
@@ -69,8 +68,8 @@ def _from_config(path: str, text: str) -> list[tuple[str, str]]:
     name = path.rsplit("/", 1)[-1].lower()
     found: list[tuple[str, str]] = []
     try:
-        data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
+        data = json.loads(text) if name.endswith(".json") else parse_yaml(text, Limits()).value
+    except (ValueError, RecursionError, YamlProblem):  # malformed, nested too deep, over a bound
         return found
     if not isinstance(data, dict):
         return found
