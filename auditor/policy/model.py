@@ -142,9 +142,8 @@ def load_policy(path: str | Path) -> Policy:
         commercial = reader.choice(commercial, ("require", "commercial_use"), COMMERCIAL_LEVELS)
     mof_class = require.get("mof_class")
     if mof_class is not None and (isinstance(mof_class, bool) or mof_class not in (1, 2, 3)):
-        raise reader.fail(
-            ("require", "mof_class"), f"{mof_class!r:.60} is not a class: use 1, 2 or 3 (1 is the most open)"
-        )
+        shown = f"{mof_class!r:.60}"
+        raise reader.fail(("require", "mof_class"), f"{shown} is not a class: use 1, 2 or 3 (1 is the most open)")
     criteria = _criteria(reader, require.get("criteria"))
     for key in ("osaid", "safe_weights", "pinned_revisions"):
         if key in require and not isinstance(require[key], bool):
