@@ -57,7 +57,8 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
     notes: list[AccessNote] = []
     data = _bare_card_bytes(path, target, notes)
     card = parse_card(data, path.name)
-    identity = _identity(path, card, data)
+    resolved = path.resolve()
+    identity = _identity(resolved, card, data)
     fallback = path.parent.name if path.name.lower().startswith("readme") else path.stem
     return ModelFacts(
         target=target,
@@ -65,7 +66,7 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
         model_id=identity.hub_id if identity else fallback,
         revision=identity.revision if identity else None,
         sha=identity.revision if identity else None,
-        location=str(path.resolve()),
+        location=str(resolved),
         card=card,
         files=None,
         access=tuple(notes),
@@ -74,9 +75,10 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
 
 
 def _identity(path: Path, card: CardFacts | None, data: bytes | None) -> Identity | None:
-    """The Hub identity of a local snapshot or card (HF cache layout, org__name folder, the card's own links)."""
+    """The Hub identity of a local snapshot or card (``path`` resolved: HF cache layout, org__name folder, the
+    card's own links)."""
     text = data.decode("utf-8", errors="replace") if data is not None else None
-    return derive_identity(path.resolve(), card, text)
+    return derive_identity(path, card, text)
 
 
 def read_weights_file(path: Path, target: str, *, hash_budget: int = HASH_BUDGET) -> ModelFacts:
