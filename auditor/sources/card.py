@@ -11,6 +11,7 @@ from huggingface_hub.repocard import REGEX_YAML_BLOCK
 from auditor.facts import CardFacts, CardProblem
 from auditor.sources.body import parse_body
 from auditor.sources.frontmatter import load_front_matter
+from auditor.sources.passages import find_passages
 
 _EMPTY_BLOCK = re.compile(r"^\s*---[ \t]*\n---[ \t]*(?:\n|$)")
 
@@ -95,6 +96,7 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         claims=tuple(body_facts.claims),
         derivations=tuple(body_facts.derivations),
         usage_line=body_facts.usage_line,
+        passages=tuple(find_passages(body, body_offset, body_facts.sections)),
     )
 
 

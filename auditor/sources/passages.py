@@ -1,0 +1,129 @@
+"""Passages of a card body that may say how the model was made: sentences and table rows about training, data,
+code, evaluation and logs, and code blocks (embedded configs, training or evaluation commands) with the line that
+introduces them. The openness evidence reads them in context; nothing here decides what they mean."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from auditor.facts import Passage, Section
+
+MAX_PASSAGES = 600
+MAX_BLOCKS = 60
+MAX_TEXT = 400
+MAX_BLOCK_LINES = 60
+MAX_BLOCK_TEXT = 2_000
+
+_FENCE = re.compile(r"^ {0,3}(```+|~~~+)\s*([\w+.-]*)")
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]")
+# Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any.
+_CUE = re.compile(
+    r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|\blogs?\b|wandb|w&b|"
+    r"tensorboard|\bloss\b|releas|availab|open[- ]?sourc|github|repo|reproduc|\.py\b|\.ya?ml\b|\bsft\b|\bdpo\b"
+)
+_BLOCK_CUE = re.compile(
+    r"merge_method|base_model|slices:|datasets?:|learning_rate|\blr\b|num_epochs|epochs|micro_batch|"
+    r"gradient_accumulation|train|finetun|fine-tun|lm_eval|lm-eval|evaluat|--tasks|deepspeed|accelerate launch|"
+    r"torchrun|python3?\s+\S+\.py",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(*_\"'`])")
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]+)[^)]*\)")
+_URL = re.compile(r"""https?://[^\s<>()\[\]"'`{}|\\^]+""", re.IGNORECASE)
+_MARKUP = re.compile(r"<[^>]{0,200}>|(?<!\w)[*_`]{1,3}|[*_`]{1,3}(?!\w)")  # emphasis, not snake_case
+_TRAILING = ".,;:!?*_'\""
+
+
+def _plain(text: str) -> str:
+    """Plain text of markdown: links reduced to their text, tags and emphasis dropped, spaces collapsed."""
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    return " ".join(_MARKUP.sub("", text).split())
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    """Link targets: absolute URLs, and relative paths of markdown links (images, files of the repository)."""
+    found = [m.group(2) for m in _MD_LINK.finditer(text)] + [m.group(0) for m in _URL.finditer(text)]
+    return tuple(dict.fromkeys(u.rstrip(_TRAILING) for u in found if u and not u.startswith("#")))
+
+
+class _Sections:
+    """The heading a card line stands under."""
+
+    def __init__(self, sections: Sequence[Section]) -> None:
+        self.starts = [s.line for s in sections]
+        self.titles = [s.title for s in sections]
+
+    def at(self, line: int) -> str | None:
+        index = bisect_right(self.starts, line) - 1
+        return self.titles[index] if index >= 0 else None
+
+
+_BLOCK_START = re.compile(r"^\s{0,3}([-*+]\s|\d{1,3}[.)]\s|>|\||<)")
+
+
+def _sentences(paragraph: list[tuple[int, str]], headings: _Sections) -> list[Passage]:
+    """The sentences of a paragraph (soft-wrapped lines joined) that hold a cue, each with the line it starts on."""
+    text, starts = "", []
+    for line_no, raw in paragraph:
+        starts.append((len(text), line_no))
+        text += raw.strip() + " "
+    found = []
+    position = 0
+    for sentence in _SENTENCE_END.split(text.strip()):
+        offset = text.find(sentence, position)
+        position = offset + len(sentence)
+        if _CUE.search(sentence.lower()):
+            line = next(n for at, n in reversed(starts) if at <= max(offset, 0))
+            found.append(Passage("sentence", _plain(sentence)[:MAX_TEXT], line, headings.at(line), _urls(sentence)))
+    return found
+
+
+def find_passages(body: str, line_offset: int, sections: Sequence[Section]) -> list[Passage]:
+    """Sentences, table rows and code blocks worth reading for openness evidence, in card order."""
+    headings = _Sections(sections)
+    passages: list[Passage] = []
+    blocks = 0
+    block: list[str] | None = None
+    block_start, block_language, lead = 0, "", ""
+    last_prose = ""
+    paragraph: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if paragraph and len(passages) < MAX_PASSAGES:
+            passages.extend(_sentences(paragraph, headings))
+        paragraph.clear()
+
+    for line_no, raw in enumerate(body.split("\n"), start=line_offset + 1):
+        fence = _FENCE.match(raw)
+        if block is not None:
+            if fence:
+                text = "\n".join(block)[:MAX_BLOCK_TEXT]
+                if blocks < MAX_BLOCKS and (_BLOCK_CUE.search(text) or _BLOCK_CUE.search(lead)):
+                    passages.append(Passage("block", text, block_start, headings.at(block_start), lead=lead,
+                                            language=block_language.lower()))  # fmt: skip
+                    blocks += 1
+                block = None
+            elif len(block) < MAX_BLOCK_LINES:
+                block.append(raw.rstrip())
+            continue
+        stripped = raw.strip()
+        if fence or not stripped or _HEADING.match(raw) or _BLOCK_START.match(raw):
+            flush()
+        if fence:
+            block, block_start, block_language, lead = [], line_no, fence.group(2), last_prose
+            continue
+        if _HEADING.match(raw):
+            last_prose = ""  # a block's lead is in its own section
+        if not stripped or _HEADING.match(raw):
+            continue
+        last_prose = _plain(stripped)[:MAX_TEXT]
+        if stripped.startswith("|"):
+            cells = set(stripped) <= set("|-: ")
+            if not cells and len(passages) < MAX_PASSAGES and _CUE.search(stripped.lower()):
+                passages.append(Passage("row", last_prose, line_no, headings.at(line_no), _urls(stripped)))
+            continue
+        paragraph.append((line_no, raw))
+    flush()
+    return passages[: MAX_PASSAGES + MAX_BLOCKS]
