@@ -355,8 +355,8 @@ class EvidenceCollector:
                 if ref.kind == "link" and ref.role == "paper"][:5]  # fmt: skip
 
     def technical_reports(self) -> list[EvidenceItem]:
-        return [self._item(ref, self._release_terms()) for ref in self.references
-                if ref.kind == "link" and ref.role in ("paper", "other") and cues.said(_REPORT, ref.text)][:5]  # fmt: skip
+        return [self._item(ref, self._release_terms()) for ref in self.references if ref.kind == "link"
+                and ref.role in ("paper", "other") and cues.said(_REPORT, ref.text)][:5]  # fmt: skip
 
 
 # Roles a reader might mistake for each criterion's: kept as "set aside", with the reason, in the result.

@@ -66,7 +66,8 @@ USER_FACING = re.compile(
     r"the|our) model|usage|install\w*|chat ?ui|web ?ui|playground|for users|you can (also )?(fine-?tune|train|"
     r"finetune|use|run|find)|examples? (of|for) (how|using|use)|fine-?tun\w* (examples?|tutorials?|notebooks?|"
     r"guides?)|(examples?|tutorials?|notebooks?|guides?) (for|to|on|of) (fine-?tun|finetun|train)|contribut\w*|"
-    r"report\w* (issues|problems|bugs)|quantiz\w*|convert\w*|how to (fine-?tune|finetune|train))\b"
+    r"report\w* (issues|problems|bugs)|quantiz\w*|convert\w*|how to (fine-?tune|finetune|train)|"
+    r"support\w* (\w+ )?(fine-?tuning|finetuning|training))\b"
 )
 OUR = re.compile(r"\b(our|we|my own|i used|official|originally|released by the authors)\b")
 RELEASED = re.compile(

@@ -74,7 +74,7 @@ _NAME = re.compile(
 )
 _NOT_NAMES = re.compile(
     r"^(gpus?|tpu\w*|a100s?|h100s?|v100s?|a6000s?|l40s?|rtx\w*|nvidia|dgx\w*|cpus?|llms?|nlp|sft|dpo|rlhf|ppo|orpo|"
-    r"lora|qlora|peft|moe|bf16|fp16|fp8|fp32|int4|int8|co2|kwh|json|jsonl|csv|yaml|html|pdf|readme|gpt-?\d[\w.-]*|"
+    r"lora|qlora|peft|moe|bf16|fp16|fp8|fp32|int4|int8|b?float\d+|co2|kwh|json|jsonl|csv|yaml|html|pdf|readme|gpt-?\d[\w.-]*|"
     r"chatgpt|openai|gpt|claude\w*|gemini\w*|palm\w*|\d[\w.,]*|v\d[\w.]*|the|this|our|we|it|english|chinese|korean|"
     r"japanese|french|german|spanish|russian|arabic|hindi|multilingual|llama\w*|mistral\w*|mixtral\w*|qwen\w*|"
     r"gemma\w*|bert|roberta|t5|phi-?\d*\w*|jax|pytorch|tensorflow|adamw?|huggingface|hugging|github|arxiv|hub|"
@@ -149,6 +149,9 @@ def _own_repo(repo: str | None, model_id: str) -> bool:
     owner, name = (_norm(p) for p in repo.split("/", 1))
     model = hub_id(model_id)
     org = _norm(model.split("/")[0]) if "/" in model else ""
+    head = re.split(r"[-_]", model.split("/")[0].lower())[0] if "/" in model else ""
+    if len(head) >= 3 and owner == head:  # ibm-granite ~ IBM
+        return True
     if (
         org
         and len(org) >= 3
@@ -170,9 +173,13 @@ class CardReader:
         self.model_id = hub_id(model_id)
         self.passages: tuple[Passage, ...] = card.passages if card else ()
         self.by_url: dict[str, list[Passage]] = {}
+        self.urls_at: dict[int, set[str]] = {}
         for passage in self.passages:
             for url in passage.urls:
                 self.by_url.setdefault(url, []).append(passage)
+            self.urls_at.setdefault(passage.line, set()).update(passage.urls)
+        for link in card.links if card else ():
+            self.urls_at.setdefault(link.line, set()).add(link.url)
 
     # -- links ----------------------------------------------------------------------------------------------------
     def _context(self, link: Link) -> _Context:
@@ -215,13 +222,13 @@ class CardReader:
         entry = target.entry
         where = f"section '{context.sections()[0]}'" if context.sections()[0] else "no section"
         train_code = cues.said(cues.TRAINING_CODE, *texts)
-        user = cues.said(
-            cues.USER_FACING,
-            link.text,
-            *context.labels,
-            *context.plain()[:1],
-            *(s or "" for s in context.sections()[:1]),
-        )
+        own_words = [
+            s
+            for s, (_, _, line) in zip(context.plain(), context.sentences, strict=True)
+            if len(self.urls_at.get(line, ())) < 3
+        ][:1]  # a navigation line's words are not the link's
+        user = cues.said(cues.USER_FACING, link.text, *context.labels, *own_words,
+                         *(s or "" for s in context.sections()[:1]))  # fmt: skip
         eval_words = cues.said(cues.EVALUATION_CODE, *texts) or cues.said(cues.EVALUATION_DATA, *texts)
         data_words = cues.said(cues.TRAINING_DATA, *texts)
         logs_words = cues.said(cues.TRAINING_LOGS, *texts)
@@ -329,7 +336,8 @@ class CardReader:
             return "training-code", "medium", f'"{train_code}"'
         trainingish = cues.said(_TRAINING_WORDS, *plain, *(s or "" for s in context.sections()))
         if target.role == "training-code" and not user and kinds[0] not in ("usage", "aside") and trainingish:
-            return "training-code", "medium", f'{target.basis}; "{trainingish}"'
+            confidence: Confidence = "medium" if kinds[0] == "training" else "low"
+            return "training-code", confidence, f'{target.basis}; "{trainingish}"'
         if target.role == "evaluation-code" and not user:
             return "evaluation-code", "medium", target.basis
         if target.role == "training-data" or (data_words and "data" in kinds):
@@ -362,7 +370,7 @@ class CardReader:
         for name in names:
             if not isinstance(name, str) or not name.strip():
                 continue
-            name = name.strip()
+            name = name.strip().removeprefix("datasets/")
             if cues.PLACEHOLDER.match(name.lower()):
                 references.append(Reference("other", "high", f"a placeholder, not a dataset: '{name}'", "field",
                                             line, name=name))  # fmt: skip
@@ -493,21 +501,22 @@ class CardReader:
 
     # -- promises -----------------------------------------------------------------------------------------------
     def claims(self) -> list[Reference]:
-        """Sentences saying code, data or logs are or will be released, where nothing was linked for them."""
-        card = self.card
+        """Sentences saying code, data or logs are (or will be) released: intent, or a pointer without proof."""
         references = []
-        for claim in card.claims if card else ():
-            low = claim.text.lower()
-            if cues.said(cues.NEGATION, low) and not cues.PROMISE.search(low):
+        for passage in self.passages:
+            if passage.kind != "sentence":
                 continue
+            low = _URL.sub(" ", passage.text.lower())
             promise = cues.said(cues.PROMISE, low)
+            if not (promise or _RELEASE_VERB.search(low)) or (cues.said(cues.NEGATION, low) and not promise):
+                continue
             for role, pattern in (("training-code", _CLAIM_CODE), ("training-data", _CLAIM_DATA),
                                   ("training-logs", _CLAIM_LOGS), ("evaluation-code", _CLAIM_EVAL)):  # fmt: skip
                 words = pattern.search(low)
                 if words:
                     what = "a promise" if promise else "a claim"
                     references.append(Reference(role, "medium", f'{what} in prose: "{words.group(0)}"', "claim",
-                                                claim.line, None, None, claim.text))  # fmt: skip
+                                                passage.line, None, None, passage.text))  # fmt: skip
         return references
 
     def references(self) -> list[Reference]:
@@ -524,8 +533,13 @@ class CardReader:
 
 
 _TRAINING_WORDS = re.compile(r"\b(train\w*|fine-?tun\w*|finetun\w*|pre-?train\w*|recipes?|reproduc\w*)\b", re.I)
-_CLAIM_CODE = re.compile(r"\b(training|fine-?tuning|pre-?training) (code|scripts?|recipes?|framework)\b|\b(all|the) "
-                         r"(source )?code\b|\bcode (for|to) train")  # fmt: skip
+_CLAIM_CODE = re.compile(r"\b(training|fine-?tuning|pre-?training|pretraining) (code|scripts?|recipes?|framework|"
+                         r"pipeline|configs?|configurations?)\b|\bcode (for|to|used to) (train|reproduc)|"
+                         r"\ball (of )?(the |our )?(source )?code\b(?=[^.]{0,80}\b(train|reproduc))|"
+                         r"\bcomplete framework\b")  # fmt: skip
+_RELEASE_VERB = re.compile(r"\b(releas\w*|open[- ]?sourc\w*|publish\w*|(is|are|be|been|was|were|made|make|now) "
+                           r"(publicly |freely |also )?available|can be (found|downloaded|accessed)|provide[sd]?|"
+                           r"share[sd]?|coming soon)\b")  # fmt: skip
 _CLAIM_DATA = re.compile(r"\b(training|pre-?training|fine-?tuning) (data|dataset|datasets|corpus)\b|\bdata sequence\b")
 _CLAIM_LOGS = re.compile(r"\b(training )?logs\b|\bloss curves?\b|\bwandb\b|\bw&b\b")
 _CLAIM_EVAL = re.compile(r"\bevaluation (code|scripts?|harness|suite)\b|\bevaluations?\b(?= (will|are|is))")
