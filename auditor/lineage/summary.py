@@ -69,9 +69,8 @@ def summarize(facts: ModelFacts, tree: list[LineageNode] | None, effective: Effe
     for name in evaluation_datasets(card):
         datasets.setdefault(name, {"id": name, "role": "evaluation", "declared_in": "card:model-index",
                                    "basis": "named by model-index results"})  # fmt: skip
-    for dataset in facts.datasets:
-        if dataset.id in datasets:
-            datasets[dataset.id].update({"card_found": dataset.found, "license": list(dataset.license),
-                                         "note": dataset.note})  # fmt: skip
+    for read in facts.datasets:
+        if read.id in datasets:
+            datasets[read.id].update({"card_found": read.found, "license": list(read.license), "note": read.note})
     return LineageSummary(base_models, tuple(datasets.values()), tuple(tree or ()), tuple(unresolved_parents(tree)),
                           effective)  # fmt: skip
