@@ -18,7 +18,8 @@ TRAINING_CODE = re.compile(
     r"|\btrain\w* (was|were|is) (done|performed|conducted|run) (on|using|with) (my|our|the|a)\b[^.|]{0,40}"
     r"\b(code|codebase|trainer|framework|scripts?|repo|repository|library)\b"
     r"|\b(source code|configs?|scripts?)\b[^.|]{0,30}\btraining\b|\bfor (further |the )?(training|fine-?tuning|"
-    r"pre-?training)\b(?! (and|or) inference)|\breproduc\w* (the )?(training|our training|the model)\b|\btrainer\b"
+    r"pre-?training)\b(?! (and|or) inference)|\breproduc\w* (the )?(training|our training|the model)\b"
+    r"|\b(my|our|own|dpo|sft|rlhf|ppo|jax|custom) trainer\b"
 )
 EVALUATION_CODE = re.compile(
     r"\b(evaluation|eval|benchmark(ing)?|testing)\s+(code|scripts?|harness|pipelines?|suite|notebooks?|commands?|"
@@ -69,7 +70,15 @@ USER_FACING = re.compile(
     r"report\w* (issues|problems|bugs)|quantiz\w*|convert\w*|how to (fine-?tune|finetune|train)|"
     r"support\w* (\w+ )?(fine-?tuning|finetuning|training))\b"
 )
-OUR = re.compile(r"\b(our|we|my own|i used|official|originally|released by the authors)\b")
+# Words that address users (what they can do with the model), as against what the developers did.
+FOR_USERS = re.compile(
+    r"\b(for users|you can|tutorials?|examples?|notebooks? (for|to|on)|how to (use|run|load|fine-?tune|finetune|train)|"
+    r"support\w* (\w+ )?(fine-?tuning|finetuning|training)|demo|playground|get(ting)? started|quick ?start)\b"
+)
+OUR = re.compile(
+    r"\b(our|my) (own )?(github|repo|repository|code ?base|code|trainer|scripts?|training code|implementation|"
+    r"framework|pipeline)\b|\bofficial (github|repo|repository|code|implementation)\b|\bi used\b"
+)
 RELEASED = re.compile(
     r"\b(releas\w*|available|open[- ]?sourc\w*|publish\w*|provide[sd]?|can be found|find|share[sd]?|access)\b"
 )
@@ -85,7 +94,7 @@ _SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
                          r"contact|team|support|discord|join|disclaimer|licen[cs]e|terms|about (us|the authors?))\b")),
     ("evaluation", re.compile(r"\b(eval\w*|results?|benchmark\w*|performance|leaderboard|metrics|scores?|comparison|"
                               r"bias|safety|red[- ]team\w*)\b")),
-    ("data", re.compile(r"\b(data|dataset|datasets|corpus|corpora|data mix|sources|mixture)\b")),
+    ("data", re.compile(r"\b(data|dataset|datasets|corpus|corpora|data mix|(?<!model )sources|mixture)\b")),
     ("training", re.compile(r"\b(train\w*|fine-?tun\w*|finetun\w*|pre-?train\w*|recipe|reproduc\w*|hyper-?param\w*|"
                             r"config\w*|methodology|procedure)\b")),
     ("sources", re.compile(r"\b(model sources|resources|links?|repositor(y|ies)|code|github|model details|"

@@ -142,8 +142,8 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
-def _own_repo(repo: str | None, model_id: str) -> bool:
-    """An owner like the model's org (Qwen ~ QwenLM), or a repository named like the model (TinyLlama)."""
+def _own_repo(repo: str | None, model_id: str, *, by_name: bool = True) -> bool:
+    """An owner like the model's org (Qwen ~ QwenLM), or (``by_name``) a repository named like the model."""
     if not repo or "/" not in repo:
         return False
     owner, name = (_norm(p) for p in repo.split("/", 1))
@@ -162,7 +162,7 @@ def _own_repo(repo: str | None, model_id: str) -> bool:
         )
     ):
         return True
-    return any(word in name or name in _norm(word) for word in _model_words(model_id) if len(name) >= 4)
+    return by_name and any(word in name or name in _norm(word) for word in _model_words(model_id) if len(name) >= 4)
 
 
 class CardReader:
@@ -206,7 +206,7 @@ class CardReader:
         role, confidence, because = self._link_role(link, target, context)
         first = (
             target.first_party
-            or _own_repo(target.repo, self.model_id)
+            or _own_repo(target.repo, self.model_id, by_name=False)
             or bool(cues.said(cues.OUR, *[s for s, _, _ in context.sentences]))
         )
         host = _host(link.url)
@@ -250,6 +250,8 @@ class CardReader:
             if data_words or "data" in kinds:
                 return "training-data", "high", f'"{data_words or "data"}" ({where})'
             return "training-data", "medium", f"a dataset link ({target.basis})"
+        if host in _HF_HOSTS and "/collections/" in link.url and (data_words or kinds[0] == "data"):
+            return "training-data", "medium", f'a collection of datasets: "{data_words or where}"'
         if target.role not in (None, "project-repo", "training-code", "evaluation-code"):
             return _CATALOGUE_ROLE.get(target.role, "other"), "high", target.basis
         if host in _CODE_HOSTS:
@@ -271,7 +273,11 @@ class CardReader:
         for text, _, _ in context.sentences:
             low = text.lower()
             cue = cues.DATA_OBJECT.search(low)
-            if cue and 0 <= low.find(anchor, cue.end()) - cue.end() <= 12:
+            if (
+                cue
+                and cue.group(0).endswith(("on", ":", "|", "from"))
+                and 0 <= low.find(anchor, cue.end()) - cue.end() <= 12
+            ):
                 return cue.group(0)
             used = cues.USED_AS_DATA.search(low)
             if used and used.start() < low.find(anchor) < used.end():
@@ -285,7 +291,7 @@ class CardReader:
         entry = target.entry
         assert entry is not None and target.role is not None
         role = target.role
-        if role in ("training-framework", "library") and train_code and "/blob/" in target.rest:
+        if role == "training-framework" and train_code and "/blob/" in target.rest:
             return "training-code", "medium", f'"{train_code}": a file of {entry.name} ({target.basis})'
         presented = cues.said(_PRESENTED, *labels)
         if role == "training-framework" and presented:
@@ -293,6 +299,8 @@ class CardReader:
                 f"\"{presented}\": {entry.name} given as the model's repository, without this model's config or recipe"
             )
             return "project-repo", "medium", why
+        if "site" in target.basis and ("benchmark" in entry.roles or "leaderboard" in entry.roles):
+            return "benchmark", "high", f"{target.basis}: a benchmark's or leaderboard's page"
         if role == "evaluation-harness" or ("evaluation-harness" in entry.roles and role != "benchmark"):
             if eval_words or "evaluation" in kinds:
                 return "evaluation-code", "medium", f'"{eval_words or "evaluation"}" ({target.basis})'
@@ -327,10 +335,10 @@ class CardReader:
         plain = context.plain()
         for sentence in plain:
             words = cues.said(cues.TRAINING_CODE, sentence)
-            if words and not cues.said(cues.USER_FACING, sentence) and not cues.said(cues.NEGATION, sentence):
+            if words and not cues.said(cues.FOR_USERS, sentence) and not cues.said(cues.NEGATION, sentence):
                 return "training-code", "high", f'"{words}"'
             words = cues.said(cues.EVALUATION_CODE, sentence)
-            if words and not cues.said(cues.USER_FACING, sentence):
+            if words and not cues.said(cues.FOR_USERS, sentence):
                 return "evaluation-code", "medium", f'"{words}"'
         if train_code and not user and kinds[0] != "usage":
             return "training-code", "medium", f'"{train_code}"'

@@ -16,7 +16,7 @@ MAX_TEXT = 400
 MAX_BLOCK_LINES = 60
 MAX_BLOCK_TEXT = 2_000
 
-_FENCE = re.compile(r"^ {0,3}(```+|~~~+)\s*([\w+.-]*)")
+_FENCE = re.compile(r"^ {0,3}(```+(?!.*`)|~~~+)\s*([\w+.-]*)")  # CommonMark: a backtick fence's info has no backtick
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]")
 # Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any.
 _CUE = re.compile(
