@@ -10,7 +10,7 @@ from auditor.facts import ModelFacts
 from auditor.licenses.catalog import license_catalog
 from auditor.licenses.resolve import LicenseProfile
 from auditor.lineage.effective import EffectiveTerms
-from auditor.openness.evidence import CriterionEvidence, EvidenceCollector, EvidenceItem
+from auditor.openness.evidence import NOT_OPEN_TERMS, CriterionEvidence, EvidenceCollector, EvidenceItem
 from auditor.openness.mof import ComponentStatus, MofResult, classify, mof_data
 from auditor.repositories.references import RANK
 from auditor.vocabulary import mof_label
@@ -30,6 +30,8 @@ def license_is_open(license_id: str | None) -> bool | None:
     """True for OSI-approved or open-data licenses (the MOT's notion); False for known others; None unknown."""
     if not license_id:
         return None
+    if license_id == NOT_OPEN_TERMS:
+        return False
     catalog = license_catalog()
     parts = [p.strip("() ") for p in license_id.replace(" OR ", " AND ").split(" AND ")]
     verdicts: list[bool | None] = []

@@ -43,13 +43,22 @@ _SCOPE_WORDS: dict[Scope, re.Pattern[str]] = {
 }
 _EXPLICIT = re.compile(r"^\W*licen[cs]e\s*:\s*(.+)$", re.I)
 # Creative Commons terms named without a version: non-commercial or no-derivatives whatever the version.
-_CC_NOT_OPEN = re.compile(r"\bcc[- ]?by[- ](nc[- ]nd|nc[- ]sa|nc|nd)\b(?![- ]?\d)", re.I)
-_TERMS_WORDS = re.compile(r"licen[cs]|terms|\bcc[- ]?(by|0)\b|public domain|\bunder (the |a |an )?\w", re.I)
+_CC_NOT_OPEN = re.compile(r"\bcc[- ]?(by[- ](nc[- ]nd|nc[- ]sa|nc|nd)|nc[- ]by([- ]sa|[- ]nd)?)\b", re.I)
+_CC_OPEN = re.compile(r"\bcc[- ]?by([- ]sa)?\b(?![- ](nc|nd))(?![- ]?\d)", re.I)
+_NON_COMMERCIAL = re.compile(r"\bnon-?commercial (use|purposes|license|terms)\b[^.]{0,40}", re.I)
+_PROVIDER_TERMS = re.compile(r"\b(openai|chatgpt|gpt-?4|gpt-?3\.5)['’]?s?\b[^.]{0,60}\bterms of (use|service)\b|"
+                             r"\bterms of (use|service)\b[^.]{0,40}\b(openai|chatgpt)\b", re.I)  # fmt: skip
+_TERMS_WORDS = re.compile(
+    r"licen[cs]|terms|\bcc[- ]?(by|nc|0)\b|public domain|non-?commercial|\bunder (the |a |an )?\w", re.I
+)
 _OPEN_SOURCE_UNNAMED = re.compile(r"\b(open[- ]?sourc\w*|permissive\w*|freely available)\b", re.I)
 _DATASHEET = re.compile(r"\b(data ?sheets?|data cards?|dataset cards?)\b", re.I)
 _REPORT = re.compile(r"technical report|tech report|blog post|\breport\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 _UNDER = re.compile(r"^[^.]{0,80}\b(under|licensed|released under|available under|license[ds]? (is|as))\b", re.I)
+
+
+NOT_OPEN_TERMS = "LicenseRef-not-open-unnamed"  # terms the card says are non-commercial (or a provider's), unnamed
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +105,27 @@ class StatedLicense:
 
 
 def terms_in(text: str) -> tuple[str | None, str | None]:
-    """The terms a sentence names (a license id) and how; non-open Creative Commons terms without a version count."""
+    """The terms a sentence states (a license id) and how. Creative Commons terms named without a version count
+    (non-commercial and no-derivatives ones are not open at any version, BY and BY-SA are open at every version),
+    and so do non-commercial terms or a provider's terms of use for generated data that name no license."""
     loose = _CC_NOT_OPEN.search(text)
     if loose:
-        family = re.sub(r"[- ]", "-", loose.group(1).lower())
-        return f"cc-by-{family}-4.0", f'"{loose.group(0)}" (no version stated; {family.upper()} at every version)'
+        family = "-".join(sorted(set(re.findall(r"nc|nd|sa", loose.group(0).lower())), key=["nc", "nd", "sa"].index))
+        return f"cc-by-{family}-4.0", f'"{loose.group(0)}" (no version stated; {family.upper()} terms at every version)'
     license_id = phrase_in(text)
-    return (license_id, f'"{text[:100]}"') if license_id else (None, None)
+    if license_id:
+        return license_id, f'"{text[:100]}"'
+    provider = _PROVIDER_TERMS.search(text)
+    if provider:
+        return NOT_OPEN_TERMS, f'"{provider.group(0)}" (a provider\'s terms for generated data)'
+    unnamed = _NON_COMMERCIAL.search(text)
+    if unnamed:
+        return NOT_OPEN_TERMS, f'"{unnamed.group(0)}" (non-commercial terms, license not named)'
+    loose = _CC_OPEN.search(text)
+    if loose:
+        family = "cc-by-sa" if "sa" in loose.group(0).lower() else "cc-by"
+        return f"{family}-4.0", f'"{loose.group(0)}" (no version stated; {family.upper()} is open at every version)'
+    return None, None
 
 
 def stated_licenses(facts: ModelFacts) -> dict[Scope, StatedLicense]:
@@ -200,8 +223,8 @@ class EvidenceCollector:
             license_id, basis = self.dataset_license(dataset)
             if license_id:
                 return license_id, basis
-        if (ref.kind in ("mention", "row") or (ref.kind == "link" and ref.text)) and _TERMS_WORDS.search(ref.text):
-            license_id, words = terms_in(ref.text)
+        for text in dict.fromkeys((ref.text, *ref.context)) if ref.kind in ("mention", "row", "link") else ():
+            license_id, words = terms_in(text) if _TERMS_WORDS.search(text) else (None, None)
             if license_id:
                 return license_id, f"the card states it for this data ({words})"
         general = self.stated.get("data")

@@ -20,6 +20,8 @@ TRAINING_CODE = re.compile(
     r"|\b(source code|configs?|scripts?)\b[^.|]{0,30}\btraining\b|\bfor (further |the )?(training|fine-?tuning|"
     r"pre-?training)\b(?! (and|or) inference)|\breproduc\w* (the )?(training|our training|the model)\b"
     r"|\b(my|our|own|dpo|sft|rlhf|ppo|jax|custom) trainer\b"
+    r"|\b(trained|fine-?tuned|built) (with|using) [^.|]{0,40}\b(this|the following|these) "
+    r"(config|configuration|script|recipe)s?\b"
 )
 EVALUATION_CODE = re.compile(
     r"\b(evaluation|eval|benchmark(ing)?|testing)\s+(code|scripts?|harness|pipelines?|suite|notebooks?|commands?|"

@@ -61,14 +61,23 @@ _PROJECT_PHRASE = re.compile(
     r"\b(for more (details|information|info)|more (details|information) (can be found|are available)|"
     r"refer to (our|the) (github|repo|repository|code)|"
     r"(official|original) (github|repo|repository|code|implementation|codebase)|"
-    r"our (github|repo|repository|code ?base|code)|github repo(sitory)?|code (is|are) (available|released|open))\b"
+    r"our (github|repo|repository|code ?base|code)|github repo(sitory)?|"
+    r"(code ?base|code) (is |are )?(available|released|open))\b"
 )
+# The developers' own framework named as what built the model ("Codebase: llm-foundry", "the GPT-NeoX library").
+_BUILT_WITH = re.compile(
+    r"\b(code ?base|library|framework|toolkit)\b"
+    r"|\b(trained|pre-?trained|fine-?tuned|built)\b[^.|]{0,40}\b(using|with|on)\b"
+)
+_TRAINED_WITH = re.compile(r"\b(trained|pre-?trained|fine-?tuned)\b[^.|]{0,60}\b(using|with)\b")
+_RECIPE = re.compile(r"\b(recipes?|configs?|configurations?|egs|train\w*|scripts?)\b")
 _PRESENTED = re.compile(r"\b(github repo|repository|repo|code|codebase|source code)\b")
 _LABEL = re.compile(r"(?:^|[|•·])\s*[-*+]?\s*([^|:•·]{1,40}?)\s*[:：]\s*$")
 # Candidate dataset names in a sentence that says what trained the model: CamelCase, letters with digits, acronyms,
 # "the Xxx", or capitalised words ending in dataset/corpus.
 _NAME = re.compile(
-    r"\b(?:the\s+)?([A-Z][\w.+'-]*(?:\s+[A-Z0-9][\w.+'-]*){0,5}\s+(?i:dataset|corpus|collection|data ?set)s?)\b"
+    r"\b(?:the\s+)?((?:[A-Z][\w.+'-]*(?:\s+[A-Z0-9][\w.+'-]*){0,5}|[a-z][\w.+'-]*[_\d][\w.+'-]*)"
+    r"\s+(?i:dataset|corpus|collection|data ?set)s?)\b"
     r"|(?<![\w/-])((?:[A-Za-z]+-?[0-9][\w.+-]*|[A-Za-z]*[a-z][A-Z][\w.+-]*)(?:\s+[A-Z][\w.+-]*){0,2})(?![\w/])"
     r"|\bthe\s+([A-Z][a-z]{2,})(?![\w-])(?!\s+(?:model|paper|team|authors?|library|framework|code))"
 )
@@ -79,7 +88,11 @@ _NOT_NAMES = re.compile(
     r"japanese|french|german|spanish|russian|arabic|hindi|multilingual|llama\w*|mistral\w*|mixtral\w*|qwen\w*|"
     r"gemma\w*|bert|roberta|t5|phi-?\d*\w*|jax|pytorch|tensorflow|adamw?|huggingface|hugging|github|arxiv|hub|"
     r"transformers?|deepspeed|megatron\w*|cc0|cc-by\S*|cc|apache|mit|x\d+|step\d*\w*|epoch\w*|"
-    r"dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|june|july|march|april|august)$"
+    r"dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|june|july|march|april|august|none|unknown|generator|custom|"
+    r"private|own|new|same|following|above|below|original|internal|proprietary|synthetic|slovak|czech|polish|dutch|"
+    r"swedish|norwegian|danish|finnish|italian|portuguese|turkish|vietnamese|thai|indonesian|greek|hebrew|persian|"
+    r"urdu|bengali|tamil|ukrainian|romanian|hungarian|catalan|basque|swahili|african|indic|european|asian|legal|"
+    r"medical|scientific|biomedical|clinical|financial|web|news|code)$"
 )
 
 
@@ -100,6 +113,7 @@ class Reference:
     first_party: bool = False  # the model's own developers' (by the catalogue, the owner or the card's words)
     repo: str | None = None  # owner/name of the code or Hub repository it points into
     in_this_repo: bool = False  # a file of the audited model's own repository (or the card itself)
+    context: tuple[str, ...] = ()  # every sentence of the card that mentions it (terms may be stated in any)
 
     @property
     def label(self) -> str:
@@ -213,7 +227,7 @@ class CardReader:
         own = host in _HF_HOSTS and (target.repo or "").lower() == self.model_id.lower()
         sentence = next((s for s, _, line in context.sentences if line == link.line), context.sentences[0][0])
         return Reference(role, confidence, because, "link", link.line, link.url, None, sentence, target.entry,
-                         first or own, target.repo, own)  # fmt: skip
+                         first or own, target.repo, own, tuple(s for s, _, _ in context.sentences))  # fmt: skip
 
     def _link_role(self, link: Link, target: Target, context: _Context) -> tuple[str, Confidence, str]:
         host = _host(link.url)
@@ -233,7 +247,15 @@ class CardReader:
         data_words = cues.said(cues.TRAINING_DATA, *texts)
         logs_words = cues.said(cues.TRAINING_LOGS, *texts)
         if target.first_party and target.role in ("training-code", "project-repo", "evaluation-code"):
-            return target.role, "high", target.basis
+            built = cues.said(_BUILT_WITH, *texts)
+            if target.role == "training-code" and not target.rest and not train_code and not built:
+                why = f"{target.basis}, but the card does not point to this model's recipe or say it trained the model"
+                return "project-repo", "medium", why
+            return (
+                target.role,
+                "high",
+                f"{target.basis}" + (f'; "{built or train_code}"' if built or train_code else ""),
+            )
         if entry is not None and target.role is not None:
             labels = [t for t in (link.text, *context.labels) if t and not _URL.match(t)]
             return self._catalogue_role(link, target, labels, kinds, train_code, eval_words, data_words)
@@ -291,8 +313,13 @@ class CardReader:
         entry = target.entry
         assert entry is not None and target.role is not None
         role = target.role
-        if role == "training-framework" and train_code and "/blob/" in target.rest:
-            return "training-code", "medium", f'"{train_code}": a file of {entry.name} ({target.basis})'
+        recipe = cues.said(_RECIPE, target.rest.replace("/", " "), *labels) if target.rest else None
+        if role == "training-framework" and (train_code or recipe) and re.match(r"/(blob|tree)/[^/]+/.", target.rest):
+            return (
+                "training-code",
+                "medium",
+                f'"{train_code or recipe}": a recipe or file of {entry.name} ({target.basis})',
+            )
         presented = cues.said(_PRESENTED, *labels)
         if role == "training-framework" and presented:
             why = (
@@ -342,6 +369,9 @@ class CardReader:
                 return "evaluation-code", "medium", f'"{words}"'
         if train_code and not user and kinds[0] != "usage":
             return "training-code", "medium", f'"{train_code}"'
+        built = cues.said(_BUILT_WITH, *plain)
+        if built and cues.said(_TRAINED_WITH, *plain) and _own_repo(target.repo, self.model_id, by_name=False):
+            return "training-code", "medium", f'"{built}": the developers\' own code the model was trained with'
         trainingish = cues.said(_TRAINING_WORDS, *plain, *(s or "" for s in context.sections()))
         if target.role == "training-code" and not user and kinds[0] not in ("usage", "aside") and trainingish:
             confidence: Confidence = "medium" if kinds[0] == "training" else "low"
@@ -430,7 +460,8 @@ class CardReader:
                                                                    kind == "training"):  # fmt: skip
             references.append(Reference("training-code", "medium", f'the script {script.group(1)} is named '
                                         f'("{cues.said(cues.TRAINING_CODE, text) or passage.section}")', "mention",
-                                        passage.line, None, script.group(1), text))  # fmt: skip
+                                        passage.line, None, script.group(1), text,
+                                        first_party=bool(cues.said(cues.OUR, text))))  # fmt: skip
         if passage.kind == "row" and "training loss" in low:
             references.append(Reference("training-logs", "high", "a table of training loss per step or epoch",
                                         "row", passage.line, None, "training results table", text,
@@ -461,10 +492,11 @@ class CardReader:
         for match in _NAME.finditer(scope):
             name = next(g for g in match.groups() if g).strip(" .,;:'")
             words = name.split()
+            said_dataset = match.group(1) is not None  # "the X dataset": a name even if it is the model's
             if (
                 len(name) < 3
                 or _NOT_NAMES.match(words[0].lower().strip(".,"))
-                or any(_norm(w) in model_words for w in words)
+                or (not said_dataset and any(_norm(w) in model_words for w in words))
                 or any(t in name.lower() or name.lower() in t for t in taken)
             ):
                 continue
@@ -503,7 +535,8 @@ class CardReader:
             script = _SCRIPT.search(line)
             if script and not user:
                 references.append(Reference("training-code", "medium", f"a training command ({script.group(1)})",
-                                            "block", passage.line, None, line[:120], lead))  # fmt: skip
+                                            "block", passage.line, None, line[:120], lead,
+                                            first_party=bool(cues.said(cues.OUR, lead))))  # fmt: skip
                 break
         return references
 
@@ -544,7 +577,7 @@ _TRAINING_WORDS = re.compile(r"\b(train\w*|fine-?tun\w*|finetun\w*|pre-?train\w*
 _CLAIM_CODE = re.compile(r"\b(training|fine-?tuning|pre-?training|pretraining) (code|scripts?|recipes?|framework|"
                          r"pipeline|configs?|configurations?)\b|\bcode (for|to|used to) (train|reproduc)|"
                          r"\ball (of )?(the |our )?(source )?code\b(?=[^.]{0,80}\b(train|reproduc))|"
-                         r"\bcomplete framework\b")  # fmt: skip
+                         r"\bcomplete framework\b|^\W*code\s*:|\b(our )?(upcoming|forthcoming) code\b")  # fmt: skip
 _RELEASE_VERB = re.compile(r"\b(releas\w*|open[- ]?sourc\w*|publish\w*|(is|are|be|been|was|were|made|make|now) "
                            r"(publicly |freely |also )?available|can be (found|downloaded|accessed)|provide[sd]?|"
                            r"share[sd]?|coming soon)\b")  # fmt: skip
