@@ -71,7 +71,7 @@ _BUILT_WITH = re.compile(
 )
 _TRAINED_WITH = re.compile(r"\b(trained|pre-?trained|fine-?tuned)\b[^.|]{0,60}\b(using|with)\b")
 _RECIPE = re.compile(r"\b(recipes?|configs?|configurations?|egs|train\w*|scripts?)\b")
-_PRESENTED = re.compile(r"\b(github repo|repository|repo|code|codebase|source code)\b")
+_PRESENTED = re.compile(r"\b(github repo|repository|repo|source code|official)\b")
 _LABEL = re.compile(r"(?:^|[|•·])\s*[-*+]?\s*([^|:•·]{1,40}?)\s*[:：]\s*$")
 # Candidate dataset names in a sentence that says what trained the model: CamelCase, letters with digits, acronyms,
 # "the Xxx", or capitalised words ending in dataset/corpus.
@@ -378,7 +378,7 @@ class CardReader:
             return "training-code", confidence, f'{target.basis}; "{trainingish}"'
         if target.role == "evaluation-code" and not user:
             return "evaluation-code", "medium", target.basis
-        if target.role == "training-data" or (data_words and "data" in kinds):
+        if target.role == "training-data" or kinds[0] == "data" or (data_words and "data" in kinds):
             return "training-data", "medium", f'"{data_words or "data"}" ({where}, {target.basis})'
         if kinds[0] == "aside":
             return "other", "medium", f"cited in {where}"

@@ -96,7 +96,7 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         claims=tuple(body_facts.claims),
         derivations=tuple(body_facts.derivations),
         usage_line=body_facts.usage_line,
-        passages=tuple(find_passages(body, body_offset, body_facts.sections)),
+        passages=tuple(find_passages(body, body_offset)),
     )
 
 

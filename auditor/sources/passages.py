@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
 
-from auditor.facts import Passage, Section
+from auditor.facts import Passage
 
 MAX_PASSAGES = 600
 MAX_BLOCKS = 60
 MAX_TEXT = 400
 MAX_BLOCK_LINES = 60
 MAX_BLOCK_TEXT = 2_000
+MAX_PARAGRAPH_LINES = 30  # a longer run of soft-wrapped lines is read in pieces (bounded work per sentence)
 
 _FENCE = re.compile(r"^ {0,3}(```+(?!.*`)|~~~+)\s*([\w+.-]*)")  # CommonMark: a backtick fence's info has no backtick
-_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]")
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
 # Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any.
 _CUE = re.compile(
     r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|\blogs?\b|wandb|w&b|"
@@ -48,51 +48,42 @@ def _urls(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(u.rstrip(_TRAILING) for u in found if u and not u.startswith("#")))
 
 
-class _Sections:
-    """The heading a card line stands under."""
-
-    def __init__(self, sections: Sequence[Section]) -> None:
-        self.starts = [s.line for s in sections]
-        self.titles = [s.title for s in sections]
-
-    def at(self, line: int) -> str | None:
-        index = bisect_right(self.starts, line) - 1
-        return self.titles[index] if index >= 0 else None
-
-
 _BLOCK_START = re.compile(r"^\s{0,3}([-*+]\s|\d{1,3}[.)]\s|>|\||<)")
 
 
-def _sentences(paragraph: list[tuple[int, str]], headings: _Sections) -> list[Passage]:
+def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Passage]:
     """The sentences of a paragraph (soft-wrapped lines joined) that hold a cue, each with the line it starts on."""
-    text, starts = "", []
-    for line_no, raw in paragraph:
-        starts.append((len(text), line_no))
-        text += raw.strip() + " "
+    offsets, parts, size = [], [], 0
+    for _, raw in paragraph:
+        offsets.append(size)
+        parts.append(raw.strip())
+        size += len(parts[-1]) + 1
+    text = " ".join(parts)
     found = []
     position = 0
-    for sentence in _SENTENCE_END.split(text.strip()):
+    for sentence in _SENTENCE_END.split(text):
         offset = text.find(sentence, position)
         position = offset + len(sentence)
         if _CUE.search(sentence.lower()):
-            line = next(n for at, n in reversed(starts) if at <= max(offset, 0))
-            found.append(Passage("sentence", _plain(sentence)[:MAX_TEXT], line, headings.at(line), _urls(sentence)))
+            line = paragraph[max(bisect_right(offsets, max(offset, 0)) - 1, 0)][0]
+            found.append(Passage("sentence", _plain(sentence)[:MAX_TEXT], line, section, _urls(sentence)))
     return found
 
 
-def find_passages(body: str, line_offset: int, sections: Sequence[Section]) -> list[Passage]:
-    """Sentences, table rows and code blocks worth reading for openness evidence, in card order."""
-    headings = _Sections(sections)
+def find_passages(body: str, line_offset: int) -> list[Passage]:
+    """Sentences, table rows and code blocks worth reading for openness evidence, in card order, each with the
+    heading it stands under (CommonMark fences: a backtick fence's info string holds no backtick)."""
+    section: str | None = None
     passages: list[Passage] = []
     blocks = 0
     block: list[str] | None = None
-    block_start, block_language, lead = 0, "", ""
+    block_start, block_language, lead, block_section = 0, "", "", section
     last_prose = ""
     paragraph: list[tuple[int, str]] = []
 
     def flush() -> None:
         if paragraph and len(passages) < MAX_PASSAGES:
-            passages.extend(_sentences(paragraph, headings))
+            passages.extend(_sentences(paragraph, section))
         paragraph.clear()
 
     for line_no, raw in enumerate(body.split("\n"), start=line_offset + 1):
@@ -101,7 +92,7 @@ def find_passages(body: str, line_offset: int, sections: Sequence[Section]) -> l
             if fence:
                 text = "\n".join(block)[:MAX_BLOCK_TEXT]
                 if blocks < MAX_BLOCKS and (_BLOCK_CUE.search(text) or _BLOCK_CUE.search(lead)):
-                    passages.append(Passage("block", text, block_start, headings.at(block_start), lead=lead,
+                    passages.append(Passage("block", text, block_start, block_section, lead=lead,
                                             language=block_language.lower()))  # fmt: skip
                     blocks += 1
                 block = None
@@ -109,21 +100,27 @@ def find_passages(body: str, line_offset: int, sections: Sequence[Section]) -> l
                 block.append(raw.rstrip())
             continue
         stripped = raw.strip()
-        if fence or not stripped or _HEADING.match(raw) or _BLOCK_START.match(raw):
+        heading = _HEADING.match(raw)
+        if fence or not stripped or heading or _BLOCK_START.match(raw):
             flush()
         if fence:
-            block, block_start, block_language, lead = [], line_no, fence.group(2), last_prose
+            block, block_start, block_language, lead, block_section = [], line_no, fence.group(2), last_prose, section
             continue
-        if _HEADING.match(raw):
-            last_prose = ""  # a block's lead is in its own section
-        if not stripped or _HEADING.match(raw):
+        if heading:
+            section, last_prose = _plain(heading.group(1)) or None, ""  # a block's lead is in its own section
             continue
-        last_prose = _plain(stripped)[:MAX_TEXT]
+        if not stripped:
+            continue
+        if len(passages) >= MAX_PASSAGES:
+            continue  # enough sentences; code blocks are still read
+        last_prose = _plain(stripped[:MAX_TEXT])
         if stripped.startswith("|"):
             cells = set(stripped) <= set("|-: ")
             if not cells and len(passages) < MAX_PASSAGES and _CUE.search(stripped.lower()):
-                passages.append(Passage("row", last_prose, line_no, headings.at(line_no), _urls(stripped)))
+                passages.append(Passage("row", last_prose, line_no, section, _urls(stripped)))
             continue
         paragraph.append((line_no, raw))
+        if len(paragraph) >= MAX_PARAGRAPH_LINES:
+            flush()
     flush()
     return passages[: MAX_PASSAGES + MAX_BLOCKS]
