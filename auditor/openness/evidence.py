@@ -209,6 +209,10 @@ class EvidenceCollector:
         if ref.in_this_repo:
             return self._repo_terms()
         entry = ref.entry
+        if entry is not None and entry.license and entry.role == "evaluation-harness" and not ref.first_party:
+            if not cues.said(cues.SETTINGS, ref.text, *ref.context):
+                return None, None  # a harness named as used, without the settings that reproduce the results
+            return entry.license, f"catalogue: {entry.name}'s license ({entry.source}); settings stated"
         if entry is not None and entry.license and entry.role != "training-data":
             return entry.license, f"catalogue: {entry.name}'s license ({entry.source})"
         if ref.first_party and ref.kind in ("link", "mention"):

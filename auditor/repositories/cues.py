@@ -27,8 +27,13 @@ EVALUATION_CODE = re.compile(
     r"\b(evaluation|eval|benchmark(ing)?|testing)\s+(code|scripts?|harness|pipelines?|suite|notebooks?|commands?|"
     r"methodology|settings|tools?)\b|\b(evaluated|evaluation (was )?(performed|done|run)|evaluate|results were "
     r"(obtained|produced|computed))\b[^.|]{0,40}\b(using|with|via|by running|running)\b|\bto reproduce (the |our )?"
-    r"(results|evaluations?|numbers|scores|performance|model performance)\b|\bused\b[^.|]{0,30}\bevaluation"
+    r"(results|evaluations?|numbers|scores|performance|model performance)\b|\bused\b[^.|]{0,30}\bevaluat"
+    r"|\b(numbers|results|scores) (are |were )?(provided|obtained|produced) by running\b"
+    r"|\bevaluation\b[^.|]{0,40}\b(is|are) available\b|\b(use|used|using)\b[^.|]{0,40}\bto evaluate\b"
+    r"|\b(notebook|script|code)s? used to (carry out|run|perform|compute|produce)\b[^.|]{0,30}\b(evaluation|results)"
 )
+# How results were produced: tasks, shots, a suite, a pinned version or command-line flags.
+SETTINGS = re.compile(r"\b(\d+-shot|zero-shot|few-shot|tasks?|suite|commit|branch|version|settings?|harness)\b|--\w+")
 # What trained the model, followed by its object: "trained on X", "fine-tuning of Y on X", "data from X",
 # "Dataset: X", "Sources | X".
 DATA_OBJECT = re.compile(
@@ -78,7 +83,8 @@ FOR_USERS = re.compile(
     r"support\w* (\w+ )?(fine-?tuning|finetuning|training)|demo|playground|get(ting)? started|quick ?start)\b"
 )
 OUR = re.compile(
-    r"\b(our|my) (own )?(github|repo|repository|code ?base|code|trainer|scripts?|training code|implementation|"
+    r"\bwe (provide|release|open-source|publish|share)\b"
+    r"|\b(our|my) (own )?(github|repo|repository|code ?base|code|trainer|scripts?|training code|implementation|"
     r"framework|pipeline)\b|\bofficial (github|repo|repository|code|implementation)\b|\bi used\b"
 )
 RELEASED = re.compile(

@@ -49,6 +49,9 @@ _SCRIPT = re.compile(r"(?<![\w/.-])([\w./-]*(?:train|finetune|fine_tune|pretrain
 _EVAL_SCRIPT = re.compile(r"(?<![\w/.-])([\w./-]*(?:eval|evaluate|benchmark)[\w-]*\.(?:py|sh|ipynb))\b", re.I)
 _COMMAND = re.compile(r"^\s*(?:!|\$ )?(python3?|accelerate launch|deepspeed|torchrun|bash|sh|composer|llamafactory-cli|"
                       r"axolotl|tune run|lm_eval|lm-eval|accelerate)\b.*$", re.I | re.M)  # fmt: skip
+_EVAL_CODE_BLOCK = re.compile(r"\bevaluate\.load\(|\bload_metric\(|\bcompute_metrics\b|\.compute\(|"
+                              r"\b(wer|accuracy_score|f1_score)\b")  # fmt: skip
+_EVAL_FILE = re.compile(r"(eval|benchmark)[\w-]*\.(py|sh|ipynb)$", re.I)
 _MERGE_CONFIG = re.compile(r"^\s*(merge_method|slices|gate_mode)\s*:", re.M)
 _TRAIN_CONFIG = re.compile(
     r"^\s*(learning_rate|lr|num_epochs|num_train_epochs|micro_batch_size|gradient_accumulation_steps|sequence_len|"
@@ -258,7 +261,8 @@ class CardReader:
             )
         if entry is not None and target.role is not None:
             labels = [t for t in (link.text, *context.labels) if t and not _URL.match(t)]
-            return self._catalogue_role(link, target, labels, kinds, train_code, eval_words, data_words)
+            return self._catalogue_role(link, target, labels, kinds, train_code, eval_words, data_words,
+                                        context.plain())  # fmt: skip
         if target.role == "base-model" and host in _HF_HOSTS:
             return self._hub_model_role(link, target, train_code, logs_words, user)
         if link.kind == "license" or re.search(r"terms[-_]of[-_](use|service)|/policies/|/legal/", link.url.lower()):
@@ -274,7 +278,14 @@ class CardReader:
             return "training-data", "medium", f"a dataset link ({target.basis})"
         if host in _HF_HOSTS and "/collections/" in link.url and (data_words or kinds[0] == "data"):
             return "training-data", "medium", f'a collection of datasets: "{data_words or where}"'
-        if target.role not in (None, "project-repo", "training-code", "evaluation-code"):
+        if target.role == "tool" and (host in _HF_HOSTS or "colab" in host):  # a Space or a notebook
+            for sentence in context.plain():
+                for pattern, role in ((cues.EVALUATION_CODE, "evaluation-code"), (cues.TRAINING_CODE, "training-code")):
+                    words = cues.said(pattern, sentence)
+                    if words and not cues.said(cues.FOR_USERS, sentence):
+                        return role, "medium", f'"{words}" ({target.basis})'
+        code_host = host in _CODE_HOSTS and target.role in ("other", "profile", "project-repo")
+        if target.role not in (None, "project-repo", "training-code", "evaluation-code") and not code_host:
             return _CATALOGUE_ROLE.get(target.role, "other"), "high", target.basis
         if host in _CODE_HOSTS:
             return self._code_role(link, target, context, kinds, train_code, user, eval_words, data_words, where)
@@ -308,7 +319,7 @@ class CardReader:
 
     def _catalogue_role(
         self, link: Link, target: Target, labels: list[str], kinds: Sequence[str], train_code: str | None,
-        eval_words: str | None, data_words: str | None,
+        eval_words: str | None, data_words: str | None, sentences: Sequence[str] = (),
     ) -> tuple[str, Confidence, str]:  # fmt: skip
         entry = target.entry
         assert entry is not None and target.role is not None
@@ -329,9 +340,10 @@ class CardReader:
         if "site" in target.basis and ("benchmark" in entry.roles or "leaderboard" in entry.roles):
             return "benchmark", "high", f"{target.basis}: a benchmark's or leaderboard's page"
         if role == "evaluation-harness" or ("evaluation-harness" in entry.roles and role != "benchmark"):
-            if eval_words or "evaluation" in kinds:
-                return "evaluation-code", "medium", f'"{eval_words or "evaluation"}" ({target.basis})'
-            return "library", "medium", target.basis
+            used = cues.said(cues.EVALUATION_CODE, *sentences)
+            if used:  # "evaluated using X": the harness that produced this model's results
+                return "evaluation-code", "medium", f'"{used}" ({target.basis})'
+            return "library", "medium", f"{target.basis}; named, not said to have produced these results"
         if role in ("dataset-host", "training-data"):
             if (eval_words and not data_words) or ("evaluation" in kinds[:1] and not data_words):
                 return "evaluation-data", "medium", f'"{eval_words or "evaluation"}" ({target.basis})'
@@ -376,8 +388,8 @@ class CardReader:
         if target.role == "training-code" and not user and kinds[0] not in ("usage", "aside") and trainingish:
             confidence: Confidence = "medium" if kinds[0] == "training" else "low"
             return "training-code", confidence, f'{target.basis}; "{trainingish}"'
-        if target.role == "evaluation-code" and not user:
-            return "evaluation-code", "medium", target.basis
+        if (target.role == "evaluation-code" or _EVAL_FILE.search(segments[-1])) and not user:
+            return "evaluation-code", "medium", f"{target.basis}; an evaluation script or notebook ({segments[-1]})"
         if target.role == "training-data" or kinds[0] == "data" or (data_words and "data" in kinds):
             return "training-data", "medium", f'"{data_words or "data"}" ({where}, {target.basis})'
         if kinds[0] == "aside":
@@ -523,6 +535,10 @@ class CardReader:
                                         "datasets", "mention", passage.line, None, name, lead)
                               for name in _config_datasets(text))]  # fmt: skip
         references = []
+        if _EVAL_CODE_BLOCK.search(text) and cues.said(cues.EVALUATION_DATA, lead, passage.section or ""):
+            why = "evaluation code embedded in the card"
+            return [Reference("evaluation-code", "medium", why, "block", passage.line, None, "evaluation code", lead,
+                              in_this_repo=True)]  # fmt: skip
         for command in _COMMAND.finditer(text):
             line = command.group(0).strip()
             low = line.lower()
