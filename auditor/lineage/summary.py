@@ -10,7 +10,7 @@ from auditor.facts import ModelFacts
 from auditor.findings import Evidence
 from auditor.lineage.effective import EffectiveTerms
 from auditor.lineage.tree import LineageNode, unresolved_parents
-from auditor.repositories.references import RANK
+from auditor.repositories.roles import RANK
 from auditor.sources.datasets import dataset_references, evaluation_datasets, hub_dataset_id
 
 

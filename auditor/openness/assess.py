@@ -12,7 +12,7 @@ from auditor.licenses.resolve import LicenseProfile
 from auditor.lineage.effective import EffectiveTerms
 from auditor.openness.evidence import NOT_OPEN_TERMS, CriterionEvidence, EvidenceCollector, EvidenceItem
 from auditor.openness.mof import ComponentStatus, MofResult, classify, mof_data
-from auditor.repositories.references import RANK
+from auditor.repositories.roles import RANK
 from auditor.vocabulary import mof_label
 from auditor.weights.inspect import weight_format
 

@@ -21,7 +21,8 @@ from auditor.licenses.catalog import license_catalog
 from auditor.licenses.names import phrase_in
 from auditor.licenses.resolve import LicenseProfile
 from auditor.repositories import cues
-from auditor.repositories.references import COUNTED, RANK, Reference, card_references
+from auditor.repositories.references import card_references
+from auditor.repositories.roles import COUNTED, RANK, Reference
 from auditor.repositories.targets import hub_id
 from auditor.sources.datasets import evaluation_datasets
 from auditor.weights.inspect import weight_format

@@ -1,5 +1,5 @@
-"""What each reference of a card is for: links, front-matter datasets, named corpora, scripts, embedded configs and
-promises, each with a role, a confidence and the words that justify it.
+"""What each reference of a card is for: links (here), front-matter datasets, named corpora, scripts, embedded configs
+and promises (auditor.repositories.prose), each with a role, a confidence and the words that justify it.
 
 A role comes from the target (the catalogue: a library, a benchmark, a dataset host …) and from what the card says
 around the reference: the anchor text, the sentence (release verbs, "trained on", "code for training"), the label
@@ -12,29 +12,15 @@ evaluation data, never training data. Pure over the card; nothing is fetched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import yaml
-
 from auditor.facts import CardFacts, Link, Passage
-from auditor.repositories import cues
-from auditor.repositories.catalog import Entry, repository_catalogue
+from auditor.repositories import cues, prose
+from auditor.repositories.roles import URL, Confidence, Reference, model_words, norm
 from auditor.repositories.targets import Target, classify_target, hub_id
 
-Confidence = Literal["high", "medium", "low"]
-RefKind = Literal["link", "field", "mention", "block", "claim", "row"]
-RANK = {"high": 3, "medium": 2, "low": 1}
-# Roles that count towards a criterion; every other role is set aside (and said why).
-COUNTED = {
-    "training_data": frozenset({"training-data"}),
-    "training_code": frozenset({"training-code", "project-repo"}),
-    "evaluation_code": frozenset({"evaluation-code"}),
-    "training_metrics": frozenset({"training-logs"}),
-}
-NOT_TRAINING = frozenset({"benchmark", "library", "quantizer", "tool", "evaluation-data"})
 _CATALOGUE_ROLE = {
     "library": "library", "training-framework": "library", "quantizer": "quantizer", "benchmark": "benchmark",
     "leaderboard": "benchmark", "inference-server": "tool", "ui": "tool", "merge-tool": "tool", "packaging": "tool",
@@ -45,21 +31,7 @@ _CATALOGUE_ROLE = {
 }  # fmt: skip
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com")
 _HF_HOSTS = ("huggingface.co", "hf.co")
-_SCRIPT = re.compile(r"(?<![\w/.-])([\w./-]*(?:train|finetune|fine_tune|pretrain|sft|dpo)[\w-]*\.(?:py|sh))\b", re.I)
-_EVAL_SCRIPT = re.compile(r"(?<![\w/.-])([\w./-]*(?:eval|evaluate|benchmark)[\w-]*\.(?:py|sh|ipynb))\b", re.I)
-_COMMAND = re.compile(r"^\s*(?:!|\$ )?(python3?|accelerate launch|deepspeed|torchrun|bash|sh|composer|llamafactory-cli|"
-                      r"axolotl|tune run|lm_eval|lm-eval|accelerate)\b.*$", re.I | re.M)  # fmt: skip
-_EVAL_CODE_BLOCK = re.compile(r"\bevaluate\.load\(|\bload_metric\(|\bcompute_metrics\b|\.compute\(|"
-                              r"\b(wer|accuracy_score|f1_score)\b")  # fmt: skip
 _EVAL_FILE = re.compile(r"(eval|benchmark)[\w-]*\.(py|sh|ipynb)$", re.I)
-_MERGE_CONFIG = re.compile(r"^\s*(merge_method|slices|gate_mode)\s*:", re.M)
-_TRAIN_CONFIG = re.compile(
-    r"^\s*(learning_rate|lr|num_epochs|num_train_epochs|micro_batch_size|gradient_accumulation_steps|sequence_len|"
-    r"max_steps|warmup_steps|lora_r|optimizer|train_batch_size|global_batch_size|max_seq_len|datasets|dataset|"
-    r"deepspeed|lr_scheduler\w*)\s*:",
-    re.M,
-)
-_URL = re.compile(r"https?://\S+|\b[\w.-]+\.(com|org|io|ai|co|net)/\S*", re.I)
 _PROJECT_PHRASE = re.compile(
     r"\b(for more (details|information|info)|more (details|information) (can be found|are available)|"
     r"refer to (our|the) (github|repo|repository|code)|"
@@ -76,51 +48,6 @@ _TRAINED_WITH = re.compile(r"\b(trained|pre-?trained|fine-?tuned)\b[^.|]{0,60}\b
 _RECIPE = re.compile(r"\b(recipes?|configs?|configurations?|egs|train\w*|scripts?)\b")
 _PRESENTED = re.compile(r"\b(github repo|repository|repo|source code|official)\b")
 _LABEL = re.compile(r"(?:^|[|•·])\s*[-*+]?\s*([^|:•·]{1,40}?)\s*[:：]\s*$")
-# Candidate dataset names in a sentence that says what trained the model: CamelCase, letters with digits, acronyms,
-# "the Xxx", or capitalised words ending in dataset/corpus.
-_NAME = re.compile(
-    r"\b(?:the\s+)?((?:[A-Z][\w.+'-]*(?:\s+[A-Z0-9][\w.+'-]*){0,5}|[a-z][\w.+'-]*[_\d][\w.+'-]*)"
-    r"\s+(?i:dataset|corpus|collection|data ?set)s?)\b"
-    r"|(?<![\w/-])((?:[A-Za-z]+-?[0-9][\w.+-]*|[A-Za-z]*[a-z][A-Z][\w.+-]*)(?:\s+[A-Z][\w.+-]*){0,2})(?![\w/])"
-    r"|\bthe\s+([A-Z][a-z]{2,})(?![\w-])(?!\s+(?:model|paper|team|authors?|library|framework|code))"
-)
-_NOT_NAMES = re.compile(
-    r"^(gpus?|tpu\w*|a100s?|h100s?|v100s?|a6000s?|l40s?|rtx\w*|nvidia|dgx\w*|cpus?|llms?|nlp|sft|dpo|rlhf|ppo|orpo|"
-    r"lora|qlora|peft|moe|bf16|fp16|fp8|fp32|int4|int8|b?float\d+|co2|kwh|json|jsonl|csv|yaml|html|pdf|readme|gpt-?\d[\w.-]*|"
-    r"chatgpt|openai|gpt|claude\w*|gemini\w*|palm\w*|\d[\w.,]*|v\d[\w.]*|the|this|our|we|it|english|chinese|korean|"
-    r"japanese|french|german|spanish|russian|arabic|hindi|multilingual|llama\w*|mistral\w*|mixtral\w*|qwen\w*|"
-    r"gemma\w*|bert|roberta|t5|phi-?\d*\w*|jax|pytorch|tensorflow|adamw?|huggingface|hugging|github|arxiv|hub|"
-    r"transformers?|deepspeed|megatron\w*|cc0|cc-by\S*|cc|apache|mit|x\d+|step\d*\w*|epoch\w*|"
-    r"dec|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|june|july|march|april|august|none|unknown|generator|custom|"
-    r"private|own|new|same|following|above|below|original|internal|proprietary|synthetic|slovak|czech|polish|dutch|"
-    r"swedish|norwegian|danish|finnish|italian|portuguese|turkish|vietnamese|thai|indonesian|greek|hebrew|persian|"
-    r"urdu|bengali|tamil|ukrainian|romanian|hungarian|catalan|basque|swahili|african|indic|european|asian|legal|"
-    r"medical|scientific|biomedical|clinical|financial|web|news|code)$"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """One reference of a card and what it is for."""
-
-    role: str  # training-data, training-code, evaluation-code, evaluation-data, training-logs, project-repo,
-    #            library, quantizer, benchmark, tool, paper, profile, base-model, weights, license, other
-    confidence: Confidence
-    because: str  # the words that justify the role
-    kind: RefKind
-    line: int | None = None
-    url: str | None = None
-    name: str | None = None  # a named artefact without a URL (dataset name, script, config)
-    text: str = ""  # the sentence (or block lead) it was read in
-    entry: Entry | None = None  # the catalogue entry of the target, when one matched
-    first_party: bool = False  # the model's own developers' (by the catalogue, the owner or the card's words)
-    repo: str | None = None  # owner/name of the code or Hub repository it points into
-    in_this_repo: bool = False  # a file of the audited model's own repository (or the card itself)
-    context: tuple[str, ...] = ()  # every sentence of the card that mentions it (terms may be stated in any)
-
-    @property
-    def label(self) -> str:
-        return self.name or self.url or self.text[:80]
 
 
 @dataclass
@@ -133,11 +60,11 @@ class _Context:
 
     def texts(self) -> list[str]:
         """The anchor, the labels and the sentences, with URLs taken out (a URL's words are not the card's)."""
-        anchor = "" if _URL.match(self.anchor) else self.anchor
+        anchor = "" if URL.match(self.anchor) else self.anchor
         return [anchor, *self.labels, *self.plain()]
 
     def plain(self) -> list[str]:
-        return [_URL.sub(" ", s) for s, _, _ in self.sentences]
+        return [URL.sub(" ", s) for s, _, _ in self.sentences]
 
     def sections(self) -> list[str | None]:
         return [section for _, section, _ in self.sentences]
@@ -150,22 +77,13 @@ def _host(url: str) -> str:
         return ""
 
 
-def _model_words(model_id: str) -> set[str]:
-    name = hub_id(model_id).split("/")[-1].lower()
-    return {w for w in re.split(r"[^a-z0-9]+", name) if len(w) >= 4 and not w.isdigit()}
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
 def _own_repo(repo: str | None, model_id: str, *, by_name: bool = True) -> bool:
     """An owner like the model's org (Qwen ~ QwenLM), or (``by_name``) a repository named like the model."""
     if not repo or "/" not in repo:
         return False
-    owner, name = (_norm(p) for p in repo.split("/", 1))
+    owner, name = (norm(p) for p in repo.split("/", 1))
     model = hub_id(model_id)
-    org = _norm(model.split("/")[0]) if "/" in model else ""
+    org = norm(model.split("/")[0]) if "/" in model else ""
     head = re.split(r"[-_]", model.split("/")[0].lower())[0] if "/" in model else ""
     if len(head) >= 3 and owner == head:  # ibm-granite ~ IBM
         return True
@@ -179,7 +97,7 @@ def _own_repo(repo: str | None, model_id: str, *, by_name: bool = True) -> bool:
         )
     ):
         return True
-    return by_name and any(word in name or name in _norm(word) for word in _model_words(model_id) if len(name) >= 4)
+    return by_name and any(word in name or name in norm(word) for word in model_words(model_id) if len(name) >= 4)
 
 
 class CardReader:
@@ -260,7 +178,7 @@ class CardReader:
                 f"{target.basis}" + (f'; "{built or train_code}"' if built or train_code else ""),
             )
         if entry is not None and target.role is not None:
-            labels = [t for t in (link.text, *context.labels) if t and not _URL.match(t)]
+            labels = [t for t in (link.text, *context.labels) if t and not URL.match(t)]
             return self._catalogue_role(link, target, labels, kinds, train_code, eval_words, data_words,
                                         context.plain())  # fmt: skip
         if target.role == "base-model" and host in _HF_HOSTS:
@@ -399,186 +317,21 @@ class CardReader:
         if len(segments) == 1:
             return "profile", "medium", "a user or organisation page"
         root = len(segments) == 2 or (len(segments) >= 4 and segments[2] == "tree")
-        named = cues.said(cues.PROJECT, *(t for t in (link.text, *context.labels) if t and not _URL.match(t)))
+        named = cues.said(cues.PROJECT, *(t for t in (link.text, *context.labels) if t and not URL.match(t)))
         phrase = cues.said(_PROJECT_PHRASE, *plain)
-        bare = (not link.text or _URL.match(link.text)) and len(plain[0].split()) <= 3
+        bare = (not link.text or URL.match(link.text)) and len(plain[0].split()) <= 3
         own = _own_repo(target.repo, self.model_id)
         if root and kinds[0] not in ("usage", "evaluation") and (named or phrase or (bare and own)):
             words = f'"{named or phrase}"' if named or phrase else "a bare link to a repository named like the model"
             return "project-repo", "medium", f"the project's repository ({words}); the card does not say it holds code"
         return "other", "low", target.basis
 
-    # -- front matter ---------------------------------------------------------------------------------------------
     def datasets_field(self) -> list[Reference]:
-        card = self.card
-        if card is None:
-            return []
-        value = card.metadata.get("datasets")
-        names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        line = card.line_of("datasets")
-        references = []
-        for name in names:
-            if not isinstance(name, str) or not name.strip():
-                continue
-            name = name.strip().removeprefix("datasets/")
-            if cues.PLACEHOLDER.match(name.lower()):
-                references.append(Reference("other", "high", f"a placeholder, not a dataset: '{name}'", "field",
-                                            line, name=name))  # fmt: skip
-                continue
-            entry = repository_catalogue().hub(name)
-            if entry is not None and entry.role == "benchmark":
-                hub = f"https://huggingface.co/datasets/{name}"
-                references.append(Reference("benchmark", "high", f"catalogue: {entry.name} is a benchmark", "field",
-                                            line, hub, name, entry=entry))  # fmt: skip
-                continue
-            url = f"https://huggingface.co/datasets/{name}" if re.match(r"^[\w.-]+(/[\w.-]+)?$", name) else None
-            references.append(Reference("training-data", "high", "listed in the card's 'datasets' field", "field",
-                                        line, url, name, entry=entry, repo=name))  # fmt: skip
-        return references
-
-    # -- prose ------------------------------------------------------------------------------------------------------
-    def mentions(self) -> list[Reference]:
-        """Named datasets, scripts and first-party frameworks in sentences; embedded configs and commands."""
-        references: list[Reference] = []
-        model_words = _model_words(self.model_id) | {_norm(part) for part in self.model_id.split("/")}
-        for passage in self.passages:
-            if passage.kind == "block":
-                references += self._block(passage)
-                continue
-            references += self._sentence(passage, model_words)
-        return references
-
-    def _sentence(self, passage: Passage, model_words: set[str]) -> list[Reference]:
-        text, low = passage.text, passage.text.lower()
-        kind = cues.section_kind(passage.section)
-        references: list[Reference] = []
-        catalogue = repository_catalogue()
-        data = cues.said(cues.TRAINING_DATA, text)
-        evaluation = cues.said(cues.EVALUATION_DATA, text) or cues.said(cues.CALIBRATION, text)
-        for entry, word in catalogue.names_in(text):
-            if entry.first_party(self.model_id) and (entry.role == "training-framework" or "training-code" in
-                                                     entry.roles):  # fmt: skip
-                references.append(Reference("training-code", "high", f"catalogue: {entry.name} is first party for "
-                                            f"{self.model_id}", "mention", passage.line, None, word, text, entry,
-                                            True))  # fmt: skip
-            elif entry.role == "benchmark":
-                references.append(Reference("benchmark", "high", f"catalogue: {entry.name} is a benchmark", "mention",
-                                            passage.line, None, word, text, entry))  # fmt: skip
-        in_data_section = kind == "data" and passage.kind == "sentence"
-        if (data or in_data_section) and not (evaluation and not data) and kind != "aside":
-            references += self._named_datasets(passage, model_words)
-        script = _SCRIPT.search(text)
-        if script and not cues.said(cues.USER_FACING, text) and (cues.said(cues.TRAINING_CODE, text) or
-                                                                   kind == "training"):  # fmt: skip
-            references.append(Reference("training-code", "medium", f'the script {script.group(1)} is named '
-                                        f'("{cues.said(cues.TRAINING_CODE, text) or passage.section}")', "mention",
-                                        passage.line, None, script.group(1), text,
-                                        first_party=bool(cues.said(cues.OUR, text))))  # fmt: skip
-        if passage.kind == "row" and "training loss" in low:
-            references.append(Reference("training-logs", "high", "a table of training loss per step or epoch",
-                                        "row", passage.line, None, "training results table", text,
-                                        in_this_repo=True))  # fmt: skip
-        return references
-
-    def _named_datasets(self, passage: Passage, model_words: set[str]) -> list[Reference]:
-        """Datasets named where the card says what trained the model: catalogue names in a sentence about training
-        data or in a data section; other names only as the object of "trained on …", "data from …", "Dataset: …"
-        (CamelCase, letters with digits, "the Pile", "… dataset"), never the model's own name, an organisation,
-        hardware, a license or a model family."""
-        text = passage.text
-        data = cues.said(cues.TRAINING_DATA, text)
-        obj = cues.said(cues.DATA_OBJECT, text)
-        catalogue = repository_catalogue()
-        why = f'"{data}"' if data else f"section '{passage.section}'"
-        found: dict[str, Reference] = {}
-        named = catalogue.names_in(text if data else text[:120])
-        for entry, word in named:
-            if entry.role in ("training-data", "dataset-host"):
-                found.setdefault(word.lower(), Reference("training-data", "high" if data else "medium",
-                                 f"{why}; catalogue: {entry.name}", "mention", passage.line, None, word, text,
-                                 entry))  # fmt: skip
-        if obj is None or passage.kind != "sentence":
-            return list(found.values())
-        scope = text[text.lower().find(obj) + len(obj) :][:100]
-        taken = [w.lower() for _, w in named]
-        for match in _NAME.finditer(scope):
-            name = next(g for g in match.groups() if g).strip(" .,;:'")
-            words = name.split()
-            said_dataset = match.group(1) is not None  # "the X dataset": a name even if it is the model's
-            if (
-                len(name) < 3
-                or _NOT_NAMES.match(words[0].lower().strip(".,"))
-                or (not said_dataset and any(_norm(w) in model_words for w in words))
-                or any(t in name.lower() or name.lower() in t for t in taken)
-            ):
-                continue
-            found.setdefault(name.lower(), Reference("training-data", "medium", f'"{obj}"; a named dataset',
-                                                     "mention", passage.line, None, name, text))  # fmt: skip
-        return list(found.values())
-
-    def _block(self, passage: Passage) -> list[Reference]:
-        text, lead = passage.text, passage.lead
-        lead_low = lead.lower()
-        user = cues.said(cues.USER_FACING, lead, passage.section or "")
-        produced = re.search(r"\b(used to (produce|create|train|make)|was (made|produced|created|trained) (with|using)|"
-                             r"training config\w*|configuration (used|was used))\b", lead_low)  # fmt: skip
-        if _MERGE_CONFIG.search(text):
-            return [Reference("training-code", "high", "an embedded merge configuration (the recipe that produced "
-                              "this model)", "block", passage.line, None, "merge configuration", lead,
-                              in_this_repo=True, first_party=True)]  # fmt: skip
-        configs = len(_TRAIN_CONFIG.findall(text))
-        if (configs >= 3 and passage.language in ("yaml", "yml", "json", "") and not user) or (configs and produced):
-            config = Reference("training-code", "high" if produced else "medium", "an embedded training configuration"
-                               + (f' ("{produced.group(0)}")' if produced else ""), "block", passage.line, None,
-                               "training configuration", lead, in_this_repo=True, first_party=True)  # fmt: skip
-            return [config, *(Reference("training-data", "medium", "named in the embedded training configuration's "
-                                        "datasets", "mention", passage.line, None, name, lead)
-                              for name in _config_datasets(text))]  # fmt: skip
-        references = []
-        if _EVAL_CODE_BLOCK.search(text) and cues.said(cues.EVALUATION_DATA, lead, passage.section or ""):
-            why = "evaluation code embedded in the card"
-            return [Reference("evaluation-code", "medium", why, "block", passage.line, None, "evaluation code", lead,
-                              in_this_repo=True)]  # fmt: skip
-        for command in _COMMAND.finditer(text):
-            line = command.group(0).strip()
-            low = line.lower()
-            if ("lm_eval" in low or "lm-eval" in low or "--tasks" in low or _EVAL_SCRIPT.search(line)) and not (
-                _SCRIPT.search(line)
-            ):
-                references.append(Reference("evaluation-code", "high", "an evaluation command", "block",
-                                            passage.line, None, line[:120], lead))  # fmt: skip
-                break
-            script = _SCRIPT.search(line)
-            if script and not user:
-                references.append(Reference("training-code", "medium", f"a training command ({script.group(1)})",
-                                            "block", passage.line, None, line[:120], lead,
-                                            first_party=bool(cues.said(cues.OUR, lead))))  # fmt: skip
-                break
-        return references
-
-    # -- promises -----------------------------------------------------------------------------------------------
-    def claims(self) -> list[Reference]:
-        """Sentences saying code, data or logs are (or will be) released: intent, or a pointer without proof."""
-        references = []
-        for passage in self.passages:
-            if passage.kind != "sentence":
-                continue
-            low = _URL.sub(" ", passage.text.lower())
-            promise = cues.said(cues.PROMISE, low)
-            if not (promise or _RELEASE_VERB.search(low)) or (cues.said(cues.NEGATION, low) and not promise):
-                continue
-            for role, pattern in (("training-code", _CLAIM_CODE), ("training-data", _CLAIM_DATA),
-                                  ("training-logs", _CLAIM_LOGS), ("evaluation-code", _CLAIM_EVAL)):  # fmt: skip
-                words = pattern.search(low)
-                if words:
-                    what = "a promise" if promise else "a claim"
-                    references.append(Reference(role, "medium", f'{what} in prose: "{words.group(0)}"', "claim",
-                                                passage.line, None, None, passage.text))  # fmt: skip
-        return references
+        return prose.datasets_field(self.card)
 
     def references(self) -> list[Reference]:
         links = [self.link(link) for link in self.card.links] if self.card else []
-        claims = self.claims()
+        claims = prose.claims(self.passages)
         released = next(
             (c for c in claims if c.role == "training-code" and not c.because.startswith("a promise")), None
         )
@@ -586,52 +339,12 @@ class CardReader:
             links = [replace(r, role="training-code", confidence="medium", because=f"{r.because}; but the card says "
                              f'so: "{released.text[:100]}"') if r.role == "project-repo" and r.first_party else r
                      for r in links]  # fmt: skip
-        return [*self.datasets_field(), *links, *self.mentions(), *claims]
+        return [*self.datasets_field(), *links, *prose.mentions(self.passages, self.model_id), *claims]
 
 
 _TRAINING_WORDS = re.compile(r"\b(train\w*|fine-?tun\w*|finetun\w*|pre-?train\w*|recipes?|reproduc\w*)\b", re.I)
-_CLAIM_CODE = re.compile(r"\b(training|fine-?tuning|pre-?training|pretraining) (code|scripts?|recipes?|framework|"
-                         r"pipeline|configs?|configurations?)\b|\bcode (for|to|used to) (train|reproduc)|"
-                         r"\ball (of )?(the |our )?(source )?code\b(?=[^.]{0,80}\b(train|reproduc))|"
-                         r"\bcomplete framework\b|^\W*code\s*:|\b(our )?(upcoming|forthcoming) code\b")  # fmt: skip
-_RELEASE_VERB = re.compile(r"\b(releas\w*|open[- ]?sourc\w*|publish\w*|(is|are|be|been|was|were|made|make|now) "
-                           r"(publicly |freely |also )?available|can be (found|downloaded|accessed)|provide[sd]?|"
-                           r"share[sd]?|coming soon)\b")  # fmt: skip
-_CLAIM_DATA = re.compile(r"\b(training|pre-?training|fine-?tuning) (data|dataset|datasets|corpus)\b|\bdata sequence\b")
-_CLAIM_LOGS = re.compile(r"\b(training )?logs\b|\bloss curves?\b|\bwandb\b|\bw&b\b")
-_CLAIM_EVAL = re.compile(r"\bevaluation (code|scripts?|harness|suite)\b|\bevaluations?\b(?= (will|are|is))")
-
-
-def _config_datasets(text: str) -> list[str]:
-    """Dataset names listed under a ``datasets`` key of an embedded YAML or JSON configuration."""
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return []
-    names: list[str] = []
-
-    def walk(node: Any, depth: int) -> None:
-        if depth > 4 or len(names) >= 20 or not isinstance(node, dict):
-            return
-        for key, value in node.items():
-            if str(key).lower() in ("datasets", "dataset", "datasets_extra"):
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, dict):
-                        item = item.get("path") or next(iter(item), None)
-                    if isinstance(item, str) and item.strip():
-                        names.append(item.strip()[:80])
-            else:
-                walk(value, depth + 1)
-
-    walk(config, 0)
-    return list(dict.fromkeys(names))[:20]
 
 
 def card_references(card: CardFacts | None, model_id: str) -> list[Reference]:
     """Every reference of a card with its role, confidence and justification, in card order by kind."""
     return CardReader(card, model_id).references()
-
-
-def strongest(references: Iterable[Reference]) -> Sequence[Reference]:
-    """References sorted by confidence, strongest first (stable within a confidence)."""
-    return sorted(references, key=lambda r: -RANK[r.confidence])

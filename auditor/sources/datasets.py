@@ -13,7 +13,8 @@ import re
 from urllib.parse import urlsplit
 
 from auditor.facts import CardFacts
-from auditor.repositories.references import RANK, CardReader, Reference
+from auditor.repositories.references import CardReader
+from auditor.repositories.roles import RANK, Reference
 from auditor.sources.card import string_list
 
 MAX_DATASETS = 20
