@@ -364,7 +364,7 @@ license: apache-2.0
 ---
 # Model
 ## Training data
-Fine-tuned on Stanford Alpaca (CC BY-NC 4.0) and on [Dolly](https://huggingface.co/datasets/databricks/dolly) (CC-BY-SA).
+Fine-tuned on Stanford Alpaca (CC BY-NC 4.0) and on [Dolly](https://huggingface.co/datasets/org/dolly) (CC-BY-SA).
 """
     data = card_only(tmp_path, card).openness.criteria["training_data"]
     assert data.status == "restricted" and data.license == "cc-by-nc-4.0"
