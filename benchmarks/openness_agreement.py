@@ -75,6 +75,7 @@ class Outcome:
     status: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     items: tuple[dict[str, Any], ...] = ()  # every evidence item (counted and set aside), with its criterion
+    reasons: dict[str, str] = field(default_factory=dict)  # what the audit says, per criterion
 
     def disagreements(self, criteria: Sequence[str]) -> list[str]:
         if self.error is not None:
@@ -176,7 +177,8 @@ def audit_card(label: Label) -> Outcome:
         for counted, key in ((True, "evidence"), (False, "set_aside"))
         for item in value.get(key) or ()
     )
-    return Outcome(label, status=status, items=items)
+    reasons = {c: str((criteria.get(c) or {}).get("reason", "")) for c in CRITERIA}
+    return Outcome(label, status=status, items=items, reasons=reasons)
 
 
 def baseline_outcomes(labels: Sequence[Label], path: Path = BASELINE) -> list[Outcome]:
@@ -251,7 +253,7 @@ def render_worst(outcomes: Sequence[Outcome], criteria: Sequence[str], count: in
     ranked = [o for o in ranked if o.disagreements(criteria)][:count]
     lines = ["", f"Hardest cards (most disagreements, top {count}):", ""]
     if markdown:
-        lines += ["| card | criterion | audit | label | label reason |", "|---|---|---|---|---|"]
+        lines += ["| card | criterion | audit (and why) | label | label reason |", "|---|---|---|---|---|"]
     for outcome in ranked:
         if outcome.error is not None:
             lines.append(
@@ -268,10 +270,12 @@ def render_worst(outcomes: Sequence[Outcome], criteria: Sequence[str], count: in
         for criterion in outcome.disagreements(criteria):
             audited, labelled = outcome.status.get(criterion, "missing"), outcome.label.expected(criterion)
             reason = outcome.label.reason[criterion.replace(WEIGHTS_TERMS, "weights")].replace("|", "/")
+            said = outcome.reasons.get(criterion.replace(WEIGHTS_TERMS, "weights"), "").replace("|", "/")
             if markdown:
-                lines.append(f"| {outcome.label.id} | {criterion} | {audited} | {labelled} | {reason} |")
+                lines.append(f"| {outcome.label.id} | {criterion} | {audited}: {said[:160]} | {labelled} | {reason} |")
             else:
                 lines.append(f"    {criterion:<17} audit={audited:<10} label={labelled:<10} {reason}")
+                lines.append(f"    {'':<17} the audit says: {said[:200]}")
     return "\n".join(lines)
 
 
@@ -332,8 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for outcome in failed:
         print(f"audit failed for {outcome.label.id}: {outcome.error}", file=sys.stderr)
     print(report(outcomes, baseline_outcomes(labels), criteria, args.markdown))
-    if args.worst:
-        print(render_worst(outcomes, criteria, args.worst, args.markdown))
+    if args.worst:  # card-only weights are "unverified" by design: rank by their terms instead
+        ranked = tuple(c for c in criteria if c != "weights" or WEIGHTS_TERMS not in criteria)
+        print(render_worst(outcomes, ranked, args.worst, args.markdown))
     return 1 if len(failed) == len(outcomes) else 0
 
 

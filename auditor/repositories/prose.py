@@ -32,6 +32,8 @@ _TRAIN_CONFIG = re.compile(
 )
 _PRODUCED = re.compile(r"\b(used to (produce|create|train|make)|was (made|produced|created|trained) (with|using)|"
                        r"training config\w*|configuration (used|was used))\b")  # fmt: skip
+_PICTURE = (".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp", ".png?raw=true", ".jpg?raw=true")
+_CURVE = re.compile(r"\b(loss|curves?|learning[_ -]rate|grad[_ ]norm)\b|\b(during|of) training\b|train[_-]?loss", re.I)
 _HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 # ====NAMES
 # Candidate dataset names in a sentence that says what trained the model: CamelCase, letters with digits, acronyms,
@@ -126,6 +128,12 @@ def _sentence(passage: Passage, model_id: str, own_words: set[str]) -> list[Refe
         references.append(Reference("training-code", "medium", f'the script {script.group(1)} is named '
                                     f'("{trained or passage.section}")', "mention", passage.line, None,
                                     script.group(1), text, first_party=bool(cues.said(cues.OUR, text))))  # fmt: skip
+    for url in passage.urls:
+        curve = _CURVE.search(f"{url} {low}") if url.lower().endswith(_PICTURE) else None
+        if curve:
+            why = f'a picture of a training curve ("{curve.group(0)}"), not the logs'
+            references.append(Reference("training-logs", "medium", why, "mention", passage.line, None,
+                                        url.rsplit("/", 1)[-1], text))  # fmt: skip
     if passage.kind == "row" and "training loss" in low:
         references.append(Reference("training-logs", "high", "a table of training loss per step or epoch", "row",
                                     passage.line, None, "training results table", text, in_this_repo=True))  # fmt: skip
@@ -195,8 +203,9 @@ def _block(passage: Passage) -> list[Reference]:
         low = line.lower()
         script = SCRIPT.search(line)
         if ("lm_eval" in low or "lm-eval" in low or "--tasks" in low or _EVAL_SCRIPT.search(line)) and not script:
+            harness = repository_catalogue().package("lm_eval") if "lm_eval" in low or "lm-eval" in low else None
             return [Reference("evaluation-code", "high", "an evaluation command", "block", passage.line, None,
-                              line[:120], lead)]  # fmt: skip
+                              line[:120], lead, harness, context=(line,))]  # fmt: skip
         if script and not user:
             return [Reference("training-code", "medium", f"a training command ({script.group(1)})", "block",
                               passage.line, None, line[:120], lead,
