@@ -25,7 +25,8 @@ from auditor.repositories.targets import classify_target
 from tests.conftest import REPO_ROOT
 
 KAPPA_TARGET = 0.7
-NEVER_TRAINING = frozenset({"benchmark", "leaderboard", "library", "quantizer", "evaluation-harness"})
+NEVER_TRAINING = frozenset({"benchmark", "leaderboard", "library", "quantizer", "evaluation-harness", "tool",
+                            "inference-server", "ui", "merge-tool", "packaging"})  # fmt: skip
 
 
 def _benchmark() -> ModuleType:
@@ -75,7 +76,7 @@ def test_kappa_on_training_data_and_code(outcomes: list[Any]) -> None:
 
 
 def test_no_benchmark_library_quantizer_or_harness_counts_as_training(outcomes: list[Any]) -> None:
-    """Over every labelled card: what the catalogue calls a benchmark, library, quantizer or evaluation harness is
+    """Over every labelled card: what the catalogue calls a benchmark, library, quantizer, evaluation harness or tool is
     never counted as training data or training code (unless the catalogue says it is this model's own code)."""
     wrong = []
     for outcome in outcomes:
