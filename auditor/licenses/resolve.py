@@ -255,21 +255,29 @@ _SUBJECT = re.compile(r"^\W*(?:all\s+)?(?:the\s+)?(?P<name>[\w.\-/ ]{2,40}?)\s+m
 
 
 def _own_families(facts: ModelFacts) -> set[str]:
-    """Families the model's name or its derivation sentences name: licenses of other families are not its own."""
-    from auditor.families import match_families  # the family knowledge base reads this package's catalog
+    """Families the model's name names or its card says it derives from: licenses of other families are not its
+    own."""
+    from auditor.families import family_for_repo, match_families  # the family knowledge base reads this package
+    from auditor.lineage.prose import derivation_mentions
 
-    texts = [facts.model_id, *(s.text for s in facts.card.derivations)] if facts.card else [facts.model_id]
-    return {m.family for text in texts for m in match_families(text, "prose" if text != facts.model_id else "name")}
+    own = {m.family for m in match_families(facts.model_id, "name")}
+    for mention in derivation_mentions(facts.card, facts.model_id):
+        family = mention.family or (family_for_repo(mention.hub_id) if mention.hub_id else None)
+        if family is not None:
+            own.add(family.family)
+    return own
 
 
 def _about_another_family(clause: str, own: set[str]) -> bool:
     """A clause about the models of a family this card never says it belongs to ("Yi models are subject to …")."""
-    from auditor.families import match_families
+    from auditor.families import family_catalog, match_families
 
     subject = _SUBJECT.match(clause)
     if subject is None:
         return False
     named = {m.family for m in match_families(subject.group("name"), "prose") if m.decisive}
+    record = family_catalog().get(subject.group("name"))
+    named |= {record[0].id} if record else set()
     return bool(named) and not named & own
 
 

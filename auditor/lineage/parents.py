@@ -25,7 +25,7 @@ import yaml
 from auditor.facts import ModelFacts
 from auditor.families import FamilyMatch, family_catalog, family_for_repo, match_families
 from auditor.findings import Evidence
-from auditor.lineage.prose import derivation_mentions, hub_id_of_url, states_no_derivation
+from auditor.lineage.prose import derivation_mentions, hub_id_of_url, says_own_derivation
 from auditor.sources.card import string_list, string_value
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
@@ -39,10 +39,6 @@ ParentKind = Literal["model", "family"]
 CONFIDENCE_RANK = {"high": 2, "medium": 1, "low": 0}
 XOR_DELTA_CONVENTION = "xor-delta-weights"
 _DERIVATIVE_TAGS = {"finetuned", "fine-tuned", "lora", "peft", "merge", "mergekit", "gguf", "gptq", "awq", "exl2"}
-_DERIVATIVE_WORDS = re.compile(
-    r"\b(fine-?tuned|finetuned|fine-?tune of|quanti[sz]ed version|merge of|lora adapter|delta weights|xor weights)\b",
-    re.I,
-)
 
 
 @dataclass
@@ -82,6 +78,7 @@ def _implied_version(match: FamilyMatch, relation: str | None) -> FamilyMatch:
 class _Parents:
     def __init__(self, own_id: str) -> None:
         self.own = own_id.lower().replace("__", "/")
+        self.org = self.own.split("/", 1)[0] if "/" in self.own else ""
         self.found: dict[str, Parent] = {}
 
     def add(self, model: str, relation: str | None, evidence: Evidence, confidence: Confidence, signal: Signal,
@@ -106,6 +103,8 @@ class _Parents:
         return {(p.family.family, p.family.version) for p in self.found.values() if p.family is not None}
 
     def add_family(self, match: FamilyMatch, relation: str | None, evidence: Evidence, signal: Signal) -> None:
+        if self.org and self.org in _vendor_orgs(match.family):
+            return  # the family's own repositories describe the family, they do not derive from it
         match = _implied_version(match, relation)
         known = self.families()
         if (match.family, match.version) in known or (match.version is None and any(f == match.family
@@ -218,7 +217,6 @@ def _vendor_orgs(family: str) -> set[str]:
 def _from_names(facts: ModelFacts, parents: _Parents) -> None:
     """A family named by the model's own repo name, tags or title (low confidence; never the family's own repos)."""
     own = facts.model_id.replace("__", "/")
-    org = own.split("/", 1)[0].lower() if "/" in own else ""
     canonical = family_for_repo(own)
     if canonical is not None and canonical.kind == "repo":
         return
@@ -234,8 +232,6 @@ def _from_names(facts: ModelFacts, parents: _Parents) -> None:
     for text, signal, evidence in texts:
         matches = [m for m in match_families(text, "name") if m.decisive and m.version is not None]
         for match in matches[:1]:
-            if org in _vendor_orgs(match.family):
-                continue
             parents.add_family(match, None, evidence, signal)
             return
 
@@ -251,6 +247,6 @@ def says_derivative(facts: ModelFacts) -> Evidence | None:
         if any(t in _DERIVATIVE_TAGS for t in tags):
             return Evidence(field="tags", file=card.file, line=card.line_of("tags"))
         for statement in card.derivations:
-            if _DERIVATIVE_WORDS.search(statement.text) and not states_no_derivation(statement.text):
+            if says_own_derivation(statement.text):
                 return Evidence(file=card.file, line=statement.line, excerpt=statement.text[:160])
     return None

@@ -19,6 +19,7 @@ from auditor.facts import CardFacts, LicenseStatement, Link
 from auditor.families import FamilyMatch, match_families
 
 MAX_MENTIONS = 50
+MAX_STATEMENT_CHARS = 300  # auditor.sources.body keeps this much of a line
 
 # What the relation is, from the words that state it (checked in order).
 _RELATIONS = (
@@ -49,7 +50,7 @@ _POSITIVE_LEFT = re.compile(rf"\b{_VERB}\b[^.;!?|]{{0,40}}?\b{_PREP}\s+{_FILLER}
 # A transitive verb directly followed by the model: "Fine-tuned Llama-2 70B", "Quantized EleutherAI/gpt-j-6b".
 _DIRECT_LEFT = re.compile(
     r"\b(?:fine[- ]?tuned|finetuned|quanti[sz]ed|merged|distilled|dequanti[sz]ed|llamafied|a\s+finetuned|"
-    r"to\s+(?:further\s+)?(?:fine[- ]?tune|finetune|train|quanti[sz]e)|"
+    r"to\s+(?:further\s+)?(?:fine[- ]?tune|finetune|quanti[sz]e)|"
     r"instruction[- ]tuned|further\s+trained)\s+(?:version\s+of\s+)?{filler}$".replace("{filler}", _FILLER),
     re.IGNORECASE,
 )
@@ -76,16 +77,17 @@ _SUBJECT_RIGHT = re.compile(
 # The mention is what the model was trained on, not from: data, outputs, tokenizers.
 _NOT_A_MODEL_RIGHT = re.compile(
     r"^[\s'’s-]*(?:[\w-]+\s+){0,2}?(?:-?generated|outputs?|responses?|data(?:sets?)?|conversations?|tokenizer|format|prompt|template|"
-    r"style|license|architecture|paper|code|repo(?:sitory)?|family|series)\b",
+    r"style|license|architecture|paper|code|repo(?:sitory)?|family|series|(?:model\s+)?card|readme)\b",
     re.IGNORECASE,
 )
 # A clause that does not state where this model comes from.
 _SKIP_CLAUSE = re.compile(
-    r"\b(?:not|n't|never|no\s+longer|without)\b[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|"
+    r"(?:\bnot|n't|\bnever|\bno\s+longer|\bwithout)\b[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|"
     r"derived|quanti[sz]|merged|a\s+(?:fine-?tune|derivative))|"
     r"\b(?:you|your|users?)\b[^.;]{0,60}\b(?:can|may|could|should|might|want|need|wish|like)\b|"
     r"\bas\s+a\s+(?:basis|base|starting\s+point)\b|\bfor\s+(?:further\s+)?fine[- ]?tuning\b|"
-    r"\b(?:will\s+be|plan\s+to|planning|coming\s+soon|stay\s+tuned|in\s+the\s+future)\b",
+    r"\b(?:will\s+be|plan\s+to|planning|coming\s+soon|stay\s+tuned|in\s+the\s+future)\b|"
+    r"\bif\s+you\b|\brefer\s+to\b|\bdownstream\s+of\b",
     re.IGNORECASE,
 )
 # Words between the cue and the mention that turn it into a comparison.
@@ -93,7 +95,8 @@ _COMPARISON = re.compile(
     r"\b(?:outperform\w*|than|compared|comparison|vs\.?|versus|beats?|surpass\w*|competitive|on\s+par|similar\s+to|"
     r"like|unlike|rival\w*|matches|benchmark\w*|evaluat\w*|judged|scored?|ranked|same\s+architecture|such\s+as|"
     r"e\.g\.|including|inspired|thanks|credit|available|provided|hosted|find|found|see|check|download|"
-    r"uploaded\s+by|courtesy|recipe|method|approach|technique|idea|script|template|config\w*)\b",
+    r"uploaded\s+by|courtesy|recipe|method|approach|technique|idea|script|template|config\w*|refer|read|details|"
+    r"licen[cs]e|terms|policy)\b",
     re.IGNORECASE,
 )
 # Sections whose links and lines list variants, results or references, not the model's parents.
@@ -111,6 +114,7 @@ _HF_NON_MODEL = {"datasets", "spaces", "docs", "blog", "papers", "models", "coll
                  "posts", "learn", "join", "login", "settings", "tasks", "chat", "api", "new",
                  "inference-endpoints"}  # fmt: skip
 _NOT_IDS = {"and/or", "w/o", "n/a", "input/output", "tcp/ip", "ai/ml", "i/o", "km/h", "true/false", "yes/no"}
+_DOCUMENT_LINK = re.compile(r"\b(?:card|readme|paper|code|repo(?:sitory)?|licen[cs]e|blog|post)\s*$", re.IGNORECASE)
 _ORIGINAL_LINK = re.compile(r"\boriginal\b.*\b(?:model|weights|repo)\b|\bun-?quanti[sz]ed\b", re.IGNORECASE)
 
 
@@ -142,6 +146,38 @@ def states_no_derivation(text: str) -> bool:
     return _SKIP_CLAUSE.search(text) is not None
 
 
+_ADVICE = re.compile(
+    r"\b(?:can|could|should|may|might|must|need\s+to|needs\s+to|have\s+to)\s+(?:also\s+)?(?:easily\s+)?(?:be\s+)?"
+    r"(?:further\s+)?(?:fine[- ]?tun|finetun|train|quanti|merg)|"
+    r"^\W*(?:[\w -]{0,30}:\s*)?(?:fine[- ]?tune|finetune|train|quanti[sz]e|merge)\s+(?:the|this|it|your|a|an)\b|"
+    r"\bor\s+otherwise\b|\b(?:if|once|when|after\s+being)\s+(?:further\s+)?fine[- ]?tuned\b|"
+    r"\b(?:pre-?)?trained\s+and\s+(?:instruction[- ]|fine[- ]?)?tuned\b|"
+    r"\bversions?\s+of\s+(?:this|our|the)\s+model\b|"
+    r"\bbuilt\s+on\s+top\s+of\s+(?:[\w-]+\s+){0,2}(?:repositor|code|librar|framework|tool)",
+    re.IGNORECASE,
+)
+# Well-known models a card compares itself with ("unlike this model, ChatGPT was fine-tuned with RLHF").
+_OTHER_SUBJECT = re.compile(r"\b(?:ChatGPT|GPT-?4o?|GPT-?3(?:\.5)?|InstructGPT|Claude|Bard|Gemini)\b")
+_OWN_DERIVATION = re.compile(
+    r"\b(?:fine[- ]?tuned|finetuned|fine[- ]?tune\s+of|(?<!non-)(?<!un)quanti[sz]ed\s+version|merge\s+of|"
+    r"lora\s+adapter|delta\s+weights|xor\s+weights|further\s+trained|built\s+on\s+top\s+of|initiali[sz]ed\s+from)\b",
+    re.IGNORECASE,
+)
+
+
+def says_own_derivation(text: str) -> bool:
+    """True when a sentence says this model is a fine-tune, quantization, merge or adapter of another — not a
+    negation, advice to the reader, a plan, a description of a model collection, or another model's training."""
+    for clause in _CLAUSE_SPLIT.split(text):
+        found = _OWN_DERIVATION.search(clause)
+        if found is None or states_no_derivation(clause) or _ADVICE.search(clause):
+            continue
+        if _OTHER_SUBJECT.search(clause[: found.start()]):
+            continue
+        return True
+    return False
+
+
 def relation_of(text: str) -> str:
     """The kind of derivation the words name (finetune when nothing more specific is said)."""
     for relation, pattern in _RELATIONS:
@@ -152,8 +188,9 @@ def relation_of(text: str) -> str:
 
 def hub_id_of_url(url: str) -> str | None:
     """The model id of a Hub URL (None for datasets, spaces, docs …)."""
-    parts = [p for p in urlsplit(url).path.split("/") if p]
-    if len(parts) < 2 or parts[0].lower() in _HF_NON_MODEL:
+    path = urlsplit(url).path
+    parts = [p for p in path.split("/") if p]
+    if path.startswith("//") or len(parts) < 2 or parts[0].lower() in _HF_NON_MODEL:
         return None
     return f"{parts[0]}/{parts[1]}"
 
@@ -180,7 +217,7 @@ def _plausible_id(text: str) -> bool:
     return not (plain and (match_families(org) or match_families(name) or (org[0].isupper() and name[0].isupper())))
 
 
-def _candidates(clause: str, links: list[Link]) -> list[_Candidate]:
+def _candidates(clause: str, links: list[Link], truncated: bool = False) -> list[_Candidate]:
     found: list[_Candidate] = []
     masked = clause
     for url in _HF_URL.finditer(clause):
@@ -188,9 +225,15 @@ def _candidates(clause: str, links: list[Link]) -> list[_Candidate]:
         if hub_id is not None:
             found.append(_Candidate(url.start(), url.end(), url.group(0), hub_id, None))
     masked = _OTHER_URL.sub(lambda m: " " * len(m.group(0)), masked)
+    linked = [h for h in (hub_id_of_url(link.url) for link in links) if h]
     for bare in _BARE_ID.finditer(masked):
-        if _plausible_id(bare.group(1)) and not _overlaps(found, bare.start(1), bare.end(1)):
-            found.append(_Candidate(bare.start(1), bare.end(1), bare.group(1), bare.group(1), None))
+        text = bare.group(1)
+        # the card parser cuts long lines: an id cut at the end is completed from the line's links, or dropped
+        full = next((h for h in linked if h.lower().startswith(text.lower())), None)
+        if truncated and bare.end(1) >= len(clause) - 1 and full is None:
+            continue
+        if _plausible_id(text) and not _overlaps(found, bare.start(1), bare.end(1)):
+            found.append(_Candidate(bare.start(1), bare.end(1), text, full or text, None))
     for link in links:
         hub_id = hub_id_of_url(link.url)
         position = clause.find(link.text) if link.text and hub_id else -1
@@ -208,22 +251,26 @@ def _overlaps(found: list[_Candidate], start: int, end: int) -> bool:
 
 
 def _cue(left: str) -> str | None:
-    """The words before a mention that make it a parent (None when they do not)."""
+    """The words before a mention that make it a parent (None when they do not, or when a comparison, a score or
+    a pointer to other documents stands in or just before them)."""
     for pattern in (_LABEL_LEFT, _POSITIVE_LEFT, _DIRECT_LEFT):
         match = pattern.search(left)
-        if match is not None and not _COMPARISON.search(match.group(0)):
+        if match is not None and not _COMPARISON.search(left[max(0, match.start() - 25) :]):
             return match.group(0)
     return None
 
 
-def clause_mentions(clause: str, links: list[Link], own_id: str) -> list[tuple[_Candidate, str]]:
-    """Mentions one clause says the model derives from, each with the words that say how."""
+def clause_mentions(
+    clause: str, links: list[Link], own_id: str, truncated: bool = False
+) -> list[tuple[_Candidate, str]]:
+    """Mentions one clause says the model derives from, each with the words that say how (``truncated``: the
+    clause ends where the card parser cut a long line)."""
     if states_no_derivation(clause):
         return []
     chosen: list[tuple[_Candidate, str]] = []
     previous: tuple[_Candidate, str] | None = None
     since = 0  # a cue belongs to the first mention after it: later ones only chain on ("merge of A and B")
-    for candidate in _candidates(clause, links):
+    for candidate in _candidates(clause, links, truncated):
         left, right = clause[: candidate.start], clause[candidate.end :]
         how = _cue(clause[since : candidate.start])
         since = candidate.end
@@ -233,7 +280,7 @@ def clause_mentions(clause: str, links: list[Link], own_id: str) -> list[tuple[_
             how = _SUBJECT_RIGHT.match(right).group(0)  # type: ignore[union-attr]
         if how is None and candidate.link_text and _ORIGINAL_LINK.search(candidate.text):
             how = "quantized from the original"
-        if how is None or _NOT_A_MODEL_RIGHT.match(right):
+        if how is None or _NOT_A_MODEL_RIGHT.match(right) or _DOCUMENT_LINK.search(candidate.text):
             previous = None
             continue
         if candidate.hub_id is not None and (
@@ -266,8 +313,11 @@ def derivation_mentions(card: CardFacts | None, own_id: str) -> list[Mention]:
         statement = statements[line]
         if statement.section and _SKIP_SECTION.search(statement.section):
             continue
-        for clause in _CLAUSE_SPLIT.split(statement.text):
-            for candidate, how in clause_mentions(clause, links_by_line.get(line, []), own_id):
+        clauses = _CLAUSE_SPLIT.split(statement.text)
+        cut = len(statement.text) >= MAX_STATEMENT_CHARS - 1
+        for index, clause in enumerate(clauses):
+            last = cut and index == len(clauses) - 1
+            for candidate, how in clause_mentions(clause, links_by_line.get(line, []), own_id, last):
                 found.append(Mention(candidate.text, candidate.hub_id, candidate.family, relation_of(how), line,
                                      statement.text))  # fmt: skip
                 if len(found) >= MAX_MENTIONS:
