@@ -221,8 +221,20 @@ def _table_row_about_other_model(text: str, model_id: str) -> bool:
     return not any(own and _squash(cell) == own for cell in cells)
 
 
+_CELL_NON_COMMERCIAL = re.compile(r"^\W*non[- ]?commercial\W*$", re.IGNORECASE)
+
+
+def _row_cell_terms(text: str) -> str | None:
+    """A table row's bare "Non-commercial" license cell, made a sentence the statement patterns read."""
+    cells = [c.strip() for c in text.strip().strip("|").split("|")]
+    if len(cells) >= 3 and any(_CELL_NON_COMMERCIAL.match(cell) for cell in cells):
+        return "non-commercial license"
+    return None
+
+
 def _mention(text: str, line: int, where: str) -> ProseMention | None:
     """The license a clause names, or the restriction it states; None when it says neither."""
+    text = _row_cell_terms(text) or text if "|" in text else text
     named = phrase_match(text)
     if named is not None:
         return ProseMention(named[0], line, text, vague=not re.search(r"\d", named[1]))
