@@ -503,3 +503,15 @@ def test_families_command_lists_and_explains_with_sources() -> None:
     assert miqu["id"] == "miqu" and miqu["licenses"][0]["license"] is None
     unknown = CliRunner().invoke(cli, ["families", "no-such-family"])
     assert unknown.exit_code == 2 and "not a known model family" in unknown.stderr
+
+
+def test_a_gated_parent_without_license_data_takes_its_family_record(hub: FakeHub) -> None:
+    hub.add(FakeRepo("acme-gated/Llama-2-13b-chat-secret", {"README.md": b"# Gated\nAccept the terms first.\n"},
+                     gated="manual"))  # fmt: skip
+    card = b"---\nlicense: apache-2.0\nbase_model: acme-gated/Llama-2-13b-chat-secret\n---\n"
+    hub.add(FakeRepo("acme/chat-on-gated", {"README.md": card}))
+    result = audit("acme/chat-on-gated").to_dict()
+    (node,) = result["lineage"]["tree"]
+    assert node["basis"] == "family record" and node["license"] == "LicenseRef-Llama-2-Community"
+    assert node["status"] in ("gated", "resolved")
+    assert any("family record" in m for m in rules(result)["LINEAGE-LICENSE-CONFLICT"])

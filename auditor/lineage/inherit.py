@@ -32,6 +32,14 @@ def copy_evidence(facts: ModelFacts, tree: Sequence[LineageNode]) -> Evidence | 
     relation = string_value(card.metadata.get("base_model_relation")) if card else None
     if relation in COPY_RELATIONS:
         return Evidence(field="base_model_relation", file=card.file if card else None, excerpt=relation)
+    declared = string_list(card.metadata.get("base_model")) if card else []
+    if len(declared) > 1 and len({d.lower() for d in declared}) == 1:  # a passthrough self-merge of one model
+        return Evidence(
+            field="base_model",
+            file=card.file if card else None,
+            line=card.line_of("base_model") if card else None,
+            excerpt=f"{declared[0]} (x{len(declared)}): a self-merge of one model",
+        )
     name = facts.model_id.replace("__", "/").rsplit("/", 1)[-1]
     if _COPY_NAME.search(name):
         return Evidence(field="model id", excerpt=name)
