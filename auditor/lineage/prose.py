@@ -76,7 +76,7 @@ _SUBJECT_RIGHT = re.compile(
 )
 # The mention is what the model was trained on, not from: data, outputs, tokenizers.
 _NOT_A_MODEL_RIGHT = re.compile(
-    r"^[\s'’s-]*(?:[\w-]+\s+){0,2}?(?:-?generated|outputs?|responses?|data(?:sets?)?|conversations?|tokenizer|format|prompt|template|"
+    r"^[\s'’s-]*(?:(?!(?:on|with|in|for|to|and|using|of|by|from)\b)[\w-]+\s+){0,2}?(?:-?generated|outputs?|responses?|data(?:sets?)?|conversations?|tokenizer|format|prompt|template|"
     r"style|license|architecture|paper|code|repo(?:sitory)?|family|series|(?:model\s+)?card|readme)\b",
     re.IGNORECASE,
 )
@@ -114,6 +114,13 @@ _HF_NON_MODEL = {"datasets", "spaces", "docs", "blog", "papers", "models", "coll
                  "posts", "learn", "join", "login", "settings", "tasks", "chat", "api", "new",
                  "inference-endpoints"}  # fmt: skip
 _NOT_IDS = {"and/or", "w/o", "n/a", "input/output", "tcp/ip", "ai/ml", "i/o", "km/h", "true/false", "yes/no"}
+# Words that, joined by a slash, are prose ("chat/instruct", "uncensored/unfiltered"), not an org/name pair.
+_PROSE_WORDS = {
+    "chat", "instruct", "instruction", "base", "model", "models", "text", "code", "image", "input", "output", "train",
+    "training", "test", "dev", "eval", "fp16", "bf16", "fp32", "int8", "int4", "gguf", "ggml", "gptq", "awq", "sft",
+    "dpo", "rlhf", "ppo", "lora", "qlora", "uncensored", "unfiltered", "filtered", "question", "answer", "user",
+    "assistant", "system", "human", "bot", "english", "chinese", "pretrained", "finetuned", "merged", "quantized",
+}  # fmt: skip
 _DOCUMENT_LINK = re.compile(r"\b(?:card|readme|paper|code|repo(?:sitory)?|licen[cs]e|blog|post)\s*$", re.IGNORECASE)
 _ORIGINAL_LINK = re.compile(r"\boriginal\b.*\b(?:model|weights|repo)\b|\bun-?quanti[sz]ed\b", re.IGNORECASE)
 
@@ -213,8 +220,10 @@ def _plausible_id(text: str) -> bool:
     if not re.search(r"[A-Za-z]", org) or not re.search(r"[A-Za-z]", name):
         return False
     plain = all(re.fullmatch(r"[A-Za-z]+", part) for part in (org, name))
-    # "LLaMA/Vicuna", "Alpaca/ShareGPT": two bare family or data names joined by a slash, not a repo
-    return not (plain and (match_families(org) or match_families(name) or (org[0].isupper() and name[0].isupper())))
+    # "LLaMA/Vicuna", "Alpaca/ShareGPT", "chat/instruct": two bare words joined by a slash, not a repo
+    words = org.lower() in _PROSE_WORDS or name.lower() in _PROSE_WORDS
+    capitalised = org[0].isupper() and name[0].isupper()
+    return not (plain and (words or capitalised or (match_families(org) and match_families(name))))
 
 
 def _candidates(clause: str, links: list[Link], truncated: bool = False) -> list[_Candidate]:
