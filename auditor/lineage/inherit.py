@@ -59,8 +59,11 @@ def _declares_nothing(profile: LicenseProfile) -> bool:
 
 
 def _parent_records(tree: Sequence[LineageNode]) -> tuple[tuple[LicenseRecord, ...], list[LineageNode]]:
-    """The licenses of the surest direct parents (all of them, when several are equally sure)."""
-    known = [n for n in tree if n.license is not None and n.license.known]
+    """The licenses of the surest direct parents (all of them, when several are equally sure). Only a declared
+    parent (base_model, Hub, configs) or one the card calls the source of the copy ("GGUF of X") counts: a parent
+    read from a name, or a "fine-tuned from" sentence copied from the original's card, may be a grandparent."""
+    known = [n for n in tree if n.license is not None and n.license.known
+             and (n.confidence == "high" or n.relation in COPY_RELATIONS)]  # fmt: skip
     if not known:
         return (), []
     best = max(CONFIDENCE_RANK[n.confidence] for n in known)
