@@ -156,13 +156,17 @@ def test_parents_from_adapter_config_merge_config_and_prose(tmp_path: Path) -> N
     (folder / "README.md").write_text(f"---\nlicense: apache-2.0\n---\n# Adapter\nA fine-tuned version of {link}.\n")
     (folder / "adapter_config.json").write_text('{"base_model_name_or_path": "meta-llama/Llama-2-7b-chat-hf"}')
     (folder / "mergekit_config.yml").write_text("models:\n  - model: org/a\n  - model: org/b\nbase_model: org/a\n")
-    parents = {p.id: p.relation for p in find_parents(read_folder(folder, str(folder)))}
+    found = find_parents(read_folder(folder, str(folder)))
+    parents = {p.id: p.relation for p in found}
     assert parents == {
         "meta-llama/Llama-2-7b-chat-hf": "adapter",
         "org/a": "merge",
         "org/b": "merge",
         "meta-llama/Llama-2-7b-hf": "finetune",
     }
+    how = {p.id: (p.confidence, p.signal) for p in found}
+    assert how["meta-llama/Llama-2-7b-chat-hf"] == ("high", "adapter_config")
+    assert how["org/a"] == ("high", "merge_config") and how["meta-llama/Llama-2-7b-hf"] == ("medium", "prose")
 
 
 def test_local_parents_with_models_dir(tmp_path: Path) -> None:
