@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -106,6 +107,65 @@ def _audit(
     return judge(facts, settings=settings, policy=policy, lineage=lineage, mot_record=mot_record, smoke=smoked)
 
 
+class Auditor:
+    """Audits the targets of one run with shared settings: one Hub source, each parent read once per run.
+
+    Calling it never raises for a target: a target that cannot be read gives an error result. Thread-safe; a
+    worker process builds its own (it only audits local targets, whose parents come from ``models_dir``).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        revision: str | None = None,
+        offline: bool = False,
+        policy: Policy | None = None,
+        hub: HubSource | None = None,
+        mot_record: Mapping[str, Any] | None = None,
+        smoke: SmokeOptions | None = None,
+        models_dir: Path | None = None,
+        rate: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rate = rate
+        self.revision = revision
+        self.offline = offline
+        self.policy = policy
+        self.mot_record = mot_record
+        self.smoke = smoke
+        self.models_dir = models_dir
+        self._hub = hub
+        self._hub_parents: FactsCache | None = None
+        self._local_parents = parent_cache(None, models_dir)
+        self._lock = threading.Lock()
+
+    def hub(self) -> HubSource:
+        """The run's Hub source, made on first use (so local-only runs never import huggingface_hub)."""
+        with self._lock:
+            if self._hub is None:
+                from auditor.sources.hub import HubSource
+
+                self._hub = HubSource(offline=self.offline, rate=self.rate)
+            if self._hub_parents is None:
+                self._hub_parents = parent_cache(self._hub, self.models_dir)
+            return self._hub
+
+    def __call__(self, target: str) -> AuditResult:
+        try:
+            local = is_local(target)
+            hub = None if local else self.hub()
+            return _audit(target, self.settings, revision=self.revision, offline=self.offline, policy=self.policy,
+                          hub=hub, mot_record=self.mot_record, smoke=self.smoke, models_dir=self.models_dir,
+                          parents=self._local_parents if local else self._hub_parents)  # fmt: skip
+        except AuditorError as error:
+            return judge_error(target, error.kind, str(error), settings=self.settings, policy=self.policy)
+        except Exception as error:  # a bug must not lose the rest of the batch
+            log.debug("internal error auditing %s", target, exc_info=True)
+            message = f"{target}: internal error: {type(error).__name__}: {error}"
+            return judge_error(target, "internal", message, settings=self.settings, policy=self.policy)
+
+
 def audit_many(
     targets: Iterable[str],
     *,
@@ -120,31 +180,15 @@ def audit_many(
     models_dir: Path | None = None,
     today: dt.date | None = None,
 ) -> Iterator[AuditResult]:
-    """Audit several targets with bounded concurrency, yielding results in input order.
+    """Audit several targets with bounded concurrency (threads), yielding results in input order.
 
-    A target that fails yields an error result; the batch goes on.
+    A target that fails yields an error result; the batch goes on. For large catalogues (worker processes,
+    streaming output, resume) see ``auditor.batch``.
     """
     targets = list(targets)
     settings = resolve_settings(fail_on, policy, smoke_requested=smoke is not None, today=today)
-    if hub is None and any(not _is_local(t) for t in targets):
-        from auditor.sources.hub import HubSource
-
-        hub = HubSource(offline=offline)
-    hub_parents = parent_cache(hub, models_dir)  # shared by the batch: each parent repo is read once per run
-    local_parents = parent_cache(None, models_dir)
-
-    def one(target: str) -> AuditResult:
-        try:
-            return _audit(target, settings, revision=revision, offline=offline, policy=policy, hub=hub,
-                          mot_record=mot_record, smoke=smoke, models_dir=models_dir,
-                          parents=local_parents if _is_local(target) else hub_parents)  # fmt: skip
-        except AuditorError as error:
-            return judge_error(target, error.kind, str(error), settings=settings, policy=policy)
-        except Exception as error:  # a bug must not lose the rest of the batch
-            log.debug("internal error auditing %s", target, exc_info=True)
-            message = f"{target}: internal error: {type(error).__name__}: {error}"
-            return judge_error(target, "internal", message, settings=settings, policy=policy)
-
+    one = Auditor(settings, revision=revision, offline=offline, policy=policy, hub=hub, mot_record=mot_record,
+                  smoke=smoke, models_dir=models_dir)  # fmt: skip
     if len(targets) <= 1 or workers <= 1:
         yield from map(one, targets)
         return
@@ -152,7 +196,8 @@ def audit_many(
         yield from pool.map(one, targets)
 
 
-def _is_local(target: str) -> bool:
+def is_local(target: str) -> bool:
+    """True unless the target names a Hub model (unreadable targets count as local: they need no network)."""
     try:
         return parse_target(target).kind != "hub"
     except AuditorError:

@@ -24,8 +24,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 def main() -> None:
     """Console entry point: click's own errors exit 2; an unexpected error is one line (traceback with --debug)."""
     try:
-        cli.main(prog_name="auditor")
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="auditor", standalone_mode=False)  # Ctrl-C is ours to report (exit 130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
         click.echo("auditor: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
@@ -33,6 +36,7 @@ def main() -> None:
             raise
         click.echo(f"auditor: internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
         sys.exit(EXIT_INPUT)
+    sys.exit(code if isinstance(code, int) else EXIT_PASS)
 
 
 def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -108,11 +112,57 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1)
 @_report_options
+@click.option(
+    "--from",
+    "from_file",
+    metavar="FILE",
+    default=None,
+    help="Also audit the targets listed in FILE, one per line (- for standard input; # comments).",
+)
+@click.option(
+    "--snapshots",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Also audit every model snapshot in this folder (each subfolder, or a Hugging Face cache).",
+)
+@click.option("--hub-author", metavar="ORG", default=None, help="Also audit every model of this Hub author.")
+@click.option("--hub-search", metavar="QUERY", default=None, help="Also audit the Hub models matching QUERY.")
+@click.option(
+    "--hub-filter",
+    "hub_filters",
+    metavar="TAG",
+    multiple=True,
+    help="Only Hub-listed models with this tag (repeatable; with or without --hub-author/--hub-search).",
+)
+@click.option("--hub-limit", type=click.IntRange(1), default=None, help="List at most this many Hub models.")
+@click.option(
+    "--resume",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Append JSON Lines to FILE, skipping the targets it already has a result for.",
+)
 @click.option("--revision", default=None, help="Revision (branch, tag or commit) for Hub targets without @rev.")
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
-@click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets audited at once.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Targets audited at once: worker processes for local targets, threads for Hub targets. "
+    "Default: one process per CPU, 8 Hub requests at once.",
+)
+@click.option("--workers", type=click.IntRange(1, 256), default=None, hidden=True)  # the old name of --jobs
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="N",
+    help="At most N Hub requests per second, shared by every worker of the run.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line on standard error.")
 @click.option("--policy", "policy_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Judge the results by this policy (as `auditor check` does).")  # fmt: skip
 @click.option("--mot-record", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -127,9 +177,19 @@ def audit(
     fmt: str | None,
     output: Path | None,
     fail_on: str | None,
+    from_file: str | None,
+    snapshots: Path | None,
+    hub_author: str | None,
+    hub_search: str | None,
+    hub_filters: tuple[str, ...],
+    hub_limit: int | None,
+    resume: Path | None,
     revision: str | None,
     offline: bool,
-    workers: int,
+    jobs: int | None,
+    workers: int | None,
+    rate: float | None,
+    quiet: bool,
     policy_path: Path | None,
     mot_record: Path | None,
     models_dir: Path | None,
@@ -141,12 +201,22 @@ def audit(
     """Audit models: TARGET is org/name[@revision], a snapshot folder, or a README.md path.
 
     The verdict is pass, pass with conditions (usable with obligations, listed), fail or error. Several targets
-    give a JSON list (or one JSON object per line with --format jsonl), in input order.
+    give a JSON list (or one JSON object per line with --format jsonl), in input order, written as each
+    completes. Targets can also come from a list (--from), a folder of snapshots (--snapshots) or a Hub
+    listing (--hub-author, --hub-search, --hub-filter). Ctrl-C keeps every finished result and exits 130;
+    --resume FILE finishes an interrupted JSON Lines run.
     """
-    from auditor.api import audit_many
-    from auditor.errors import InputError
-    from auditor.render import RENDERERS
+    from auditor.api import Auditor
+    from auditor.batch import BatchInterrupted, Jobs, open_sink, write_batch
+    from auditor.batch.inputs import collect_targets
+    from auditor.batch.resume import read_finished
+    from auditor.errors import AuditorError, InputError
+    from auditor.judge import resolve_settings
 
+    if resume is not None:
+        if fmt not in (None, "jsonl") or output not in (None, resume):
+            raise click.UsageError("--resume writes JSON Lines to its FILE: give no other --format or --output")
+        fmt, output = "jsonl", resume
     fmt = fmt or ("text" if output is None and sys.stdout.isatty() else "json")
     policy = _read_policy(policy_path) if policy_path is not None else None
     record = None
@@ -157,29 +227,40 @@ def audit(
             record = read_mot_record(mot_record)
         except InputError as error:
             raise click.BadParameter(str(error), param_hint="--mot-record") from error
-    results = []
-    stream_lines = fmt == "jsonl" and output is None
-    quiet_errors = _on_terminal(fmt, output)  # the summary on the terminal already says why
-    for result in audit_many(
-        targets,
-        revision=revision,
-        offline=offline,
-        policy=policy,
-        fail_on=fail_on,  # type: ignore[arg-type]  # one of FAIL_ON
-        workers=workers,
-        mot_record=record,
-        smoke=_smoke_config(allow_pickle, max_weights, smoke_timeout) if smoke else None,
-        models_dir=models_dir,
-    ):
-        if result.error is not None and not quiet_errors:
-            click.echo(f"auditor: {result.error.message}", err=True)
-        if stream_lines:  # print each line as soon as it is known: nothing computed is lost
-            sys.stdout.write(RENDERERS["jsonl"]([result]))
-            sys.stdout.flush()
-        results.append(result)
-    if not stream_lines:
-        _write_report(results, fmt, output)
-    sys.exit(max((r.exit_code for r in results), default=EXIT_PASS))
+    try:
+        wanted = collect_targets(targets, from_file=from_file, snapshots=snapshots, hub_author=hub_author,
+                                 hub_search=hub_search, hub_filters=hub_filters, hub_limit=hub_limit)  # fmt: skip
+        if not wanted:
+            raise click.UsageError("no targets: give TARGET arguments, --from, --snapshots or a --hub-* listing")
+        finished = read_finished(resume) if resume is not None else None
+        todo = finished.remaining(wanted, revision) if finished is not None else wanted
+        settings = resolve_settings(fail_on, policy, smoke_requested=smoke, today=None)  # type: ignore[arg-type]
+        smoke_options = _smoke_config(allow_pickle, max_weights, smoke_timeout) if smoke else None
+        auditor = Auditor(settings, revision=revision, offline=offline, policy=policy, mot_record=record,
+                          smoke=smoke_options, models_dir=models_dir, rate=rate)  # fmt: skip
+        sink = open_sink(fmt, output, len(todo), append=resume is not None)
+    except AuditorError as error:
+        _fail(str(error))
+    quiet_errors = _on_terminal(fmt, output)  # the report on the terminal already says why
+    batch = len(wanted) > 1
+    try:
+        tally = write_batch(
+            todo, auditor, sink, jobs=Jobs.default(jobs or workers), progress=batch and not quiet,
+            skipped=len(wanted) - len(todo), on_error=None if quiet_errors else lambda o: f"auditor: {o.error}",
+        )  # fmt: skip
+    except AuditorError as error:
+        _fail(str(error))
+    except BatchInterrupted as stop:
+        done = stop.tally
+        where = f" to {output}" if output is not None else ""
+        hint = f"; finish with the same command and --resume {output}" if fmt == "jsonl" and output else ""
+        click.echo(f"auditor: interrupted: {done.done} of {done.total} results written{where}{hint}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if tally.written:
+        click.echo(f"auditor: {tally.written}", err=True)
+    if batch and not quiet:
+        click.echo(f"auditor: {tally.summary()}", err=True)
+    sys.exit(tally.exit_code)
 
 
 def _write_report(
@@ -326,6 +407,9 @@ def mof_command(records: tuple[Path, ...], fmt: str) -> None:
 @_report_options
 @click.option("--offline", is_flag=True, help="Use no network: local folders and the Hugging Face cache only.")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True)
+@click.option(
+    "--allow-outside-paths", is_flag=True, help="Let manifests name local paths outside their own repository."
+)
 @debug_option
 def check_command(
     manifests: tuple[Path, ...],
@@ -336,6 +420,7 @@ def check_command(
     fail_on: str | None,
     offline: bool,
     workers: int,
+    allow_outside_paths: bool,
 ) -> None:
     """Gate a manifest of models (default models.yaml) on a policy: exit 0 pass, 1 violation, 2 bad input."""
     from auditor.gate import check, select_entries
@@ -349,7 +434,7 @@ def check_command(
         _fail(f"{policy_path}: no policy file here; write a starter with `auditor policy init`")
     try:
         policy = load_policy(policy_path)
-        entries = select_entries(list(manifests) or [Path("models.yaml")], since)
+        entries = select_entries(list(manifests) or [Path("models.yaml")], since, allow_outside=allow_outside_paths)
     except (PolicyError, ManifestError) as error:
         _fail(str(error))
     results = list(check(entries, policy, offline=offline, workers=workers, fail_on=fail_on))  # type: ignore[arg-type]

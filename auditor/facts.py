@@ -78,7 +78,7 @@ class CardFacts:
 
 @dataclass(frozen=True, slots=True)
 class RepoFile:
-    """A file of the model repository (size in bytes; sha256 known for LFS files on the Hub)."""
+    """A file of the model repository (size in bytes; sha256 from the Hub for LFS files, or computed locally)."""
 
     path: str
     size: int | None = None
@@ -101,19 +101,25 @@ LICENSE_UNKNOWN = "license unknown: "  # prefix of an access note: gating (or a 
 class AccessNote:
     """Something the source could not obtain, and why (gated, offline, download failure …)."""
 
-    kind: Literal["gated", "disabled", "offline", "download-failed", "partial"]
+    kind: Literal["gated", "disabled", "offline", "download-failed", "partial", "refused"]
     message: str
     file: str | None = None
 
 
 @dataclass(frozen=True)
 class WeightFile:
-    """What is known of one weights file; ``error`` says why it could not be read."""
+    """What is known of one weights file, or of another file that unpickles on load (``is_weights`` False:
+    training_args.bin, optimizer.pt, *.joblib …).
+
+    ``error`` says why the file could not be read; for pickle-capable files, ``dangerous_globals`` are imports
+    that run code, ``unknown_globals`` imports outside the allowlist of what checkpoints use, and ``not_scanned``
+    what the scan did not reach and why (None: the whole file was scanned).
+    """
 
     path: str
     format: str
     size: int | None = None
-    sha256: str | None = None  # the Hub's LFS checksum, when known
+    sha256: str | None = None  # the Hub's LFS checksum, or computed from the local file
     tensors: int | None = None
     parameters: int | None = None
     dtypes: tuple[str, ...] = ()
@@ -121,8 +127,11 @@ class WeightFile:
     pickle_globals: tuple[str, ...] = ()
     dangerous_globals: tuple[str, ...] = ()
     error: str | None = None
+    unknown_globals: tuple[str, ...] = ()
+    not_scanned: str | None = None
+    is_weights: bool = True
 
-    PICKLE_FORMATS = frozenset({"pytorch-pickle", "pickle", "nemo-archive"})  # formats that unpickle on load
+    PICKLE_FORMATS = frozenset({"pytorch-pickle", "pickle", "nemo-archive", "joblib"})  # formats that unpickle on load
 
     @property
     def pickled(self) -> bool:
@@ -130,10 +139,11 @@ class WeightFile:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": self.path, "format": self.format, "size": self.size, "sha256": self.sha256,
-            "tensors": self.tensors, "parameters": self.parameters, "dtypes": list(self.dtypes),
+            "path": self.path, "format": self.format, "is_weights": self.is_weights, "size": self.size,
+            "sha256": self.sha256, "tensors": self.tensors, "parameters": self.parameters, "dtypes": list(self.dtypes),
             "metadata": self.metadata, "pickle_globals": list(self.pickle_globals),
-            "dangerous_globals": list(self.dangerous_globals), "error": self.error,
+            "dangerous_globals": list(self.dangerous_globals), "unknown_globals": list(self.unknown_globals),
+            "not_scanned": self.not_scanned, "error": self.error,
         }  # fmt: skip
 
 
@@ -184,6 +194,7 @@ class ModelFacts:
     datasets: tuple[DatasetFacts, ...] = ()  # the datasets' own cards, where the source could read them
     weights: tuple[WeightFile, ...] | None = None  # None: the source could not inspect weight files
     configs: tuple[Document, ...] = ()  # config.json, adapter_config.json, merge configs: lineage evidence
+    identity_basis: str | None = None  # how a local model's Hub id was derived: hf-cache, folder-name, card-link
 
     def file_paths(self) -> tuple[str, ...]:
         """Paths of the known repository files (empty when unknown)."""

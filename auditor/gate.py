@@ -12,11 +12,11 @@ from auditor.result import AuditResult
 from auditor.verdict import FailOn
 
 
-def select_entries(manifests: list[Path], since: str | None) -> list[ManifestEntry]:
+def select_entries(manifests: list[Path], since: str | None, *, allow_outside: bool = False) -> list[ManifestEntry]:
     """Manifest entries to audit (only those added or changed since a git ref, when one is given)."""
     entries: list[ManifestEntry] = []
     for manifest in manifests:
-        found = load_manifest(manifest)
+        found = load_manifest(manifest, allow_outside)
         entries += changed_since(manifest, since, found) if since else found
     return entries
 

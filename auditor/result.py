@@ -109,6 +109,7 @@ def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
             "sha": None,
             "source": None,
             "location": None,
+            "identity_basis": None,
             "hub": None,
             "files": None,
         }
@@ -119,6 +120,7 @@ def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
         "sha": facts.sha,
         "source": facts.source,
         "location": facts.location,
+        "identity_basis": facts.identity_basis,
         "hub": None
         if hub is None
         else {

@@ -8,8 +8,10 @@ from typing import Any
 import yaml
 
 from auditor.sources.frontmatter import HubYamlLoader
+from auditor.sources.safefs import read_regular_file
 
 KeyPath = tuple[str | int, ...]
+MAX_CONFIG_FILE_BYTES = 8 << 20  # policies and manifests are small; a FIFO or device is refused, never read
 
 
 class YamlFileError(ValueError):
@@ -19,9 +21,11 @@ class YamlFileError(ValueError):
 def load_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """Parse a YAML file safely; return its data and the 1-based line of each key path (("waivers", 0, "rule"))."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, MAX_CONFIG_FILE_BYTES).decode("utf-8")
     except OSError as error:
         raise YamlFileError(f"{path}: cannot read ({error.strerror})") from error
+    except UnicodeDecodeError as error:
+        raise YamlFileError(f"{path}: not UTF-8 text (byte {error.start})") from error
     loader = HubYamlLoader(text)
     try:
         node = loader.get_single_node()

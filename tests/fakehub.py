@@ -236,6 +236,7 @@ class FakeHub:
         self.repos: dict[tuple[str, str], FakeRepo] = {}
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []  # (method, path[?query])
+        self.sent: list[tuple[str, int]] = []  # (path, body bytes sent): what a client actually downloaded
         self.page_size = 1000
         self.max_stall = MAX_STALL
         self._lock = threading.Lock()
@@ -255,11 +256,17 @@ class FakeHub:
         with self._lock:
             self.faults.clear()
             self.requests.clear()
+            self.sent.clear()
             self.page_size = 1000
 
     def count(self, method: str, contains: str) -> int:
         with self._lock:
             return sum(1 for m, p in self.requests if m == method and contains in p)
+
+    def bytes_sent(self, contains: str) -> int:
+        """Body bytes served for paths containing ``contains`` (ranges count what they carried)."""
+        with self._lock:
+            return sum(size for path, size in self.sent if contains in path)
 
     def log(self) -> list[tuple[str, str]]:
         with self._lock:
@@ -525,6 +532,8 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(fault.trickle)
                 return
             self.wfile.write(body)
+            with self.fake._lock:
+                self.fake.sent.append((self.path, len(body)))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up (time-out tests)
 

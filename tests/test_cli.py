@@ -215,3 +215,11 @@ def test_token_never_appears_in_output_or_logs(hub: FakeHub, tmp_path: Path) -> 
     assert proc.returncode == 2
     assert "LICENSE" in proc.stdout  # the token worked: the gated LICENSE was read
     assert GOOD_TOKEN not in proc.stdout and GOOD_TOKEN not in proc.stderr
+
+
+def test_entry_point_exit_codes_for_usage_errors_help_and_version() -> None:
+    bad = _subprocess("-m", "auditor", "audit", "--bogus")
+    assert bad.returncode == 2 and "No such option" in bad.stderr and "Traceback" not in bad.stderr
+    assert _subprocess("-m", "auditor", "--version").returncode == 0
+    helped = _subprocess("-m", "auditor", "audit", "--help")
+    assert helped.returncode == 0 and "--from" in helped.stdout and "--resume" in helped.stdout

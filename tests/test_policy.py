@@ -36,8 +36,10 @@ def run_check(tmp_path: Path, policy: str, models: list[str], *extra: str) -> tu
     write(tmp_path / "policy.yaml", policy)
     write(tmp_path / "models.yaml", yaml.safe_dump({"models": [{"id": m} for m in models]}))
     result = CliRunner().invoke(
-        cli, ["check", str(tmp_path / "models.yaml"), "--policy", str(tmp_path / "policy.yaml"), *extra]
-    )
+        cli,
+        ["check", str(tmp_path / "models.yaml"), "--policy", str(tmp_path / "policy.yaml"), "--allow-outside-paths",
+         *extra],
+    )  # fmt: skip
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -173,7 +175,7 @@ def test_policy_hash_and_waivers_appear_in_every_format(tmp_path: Path) -> None:
 
 def test_manifest_forms_and_errors(tmp_path: Path) -> None:
     plain = write(tmp_path / "a.yaml", "- org/model\n- ./local\n")
-    assert [e.target for e in load_manifest(plain)] == ["org/model", "./local"]
+    assert [e.target for e in load_manifest(plain)] == ["org/model", str((tmp_path / "local").resolve())]
     full = write(tmp_path / "b.yaml", "models:\n  - {id: org/model, revision: abc, purpose: chat, owner: me}\n")
     (entry,) = load_manifest(full)
     assert (entry.target, entry.purpose, entry.owner, entry.line) == ("org/model@abc", "chat", "me", 2)
@@ -214,7 +216,8 @@ def test_since_audits_only_changed_entries(tmp_path: Path) -> None:
     git("commit", "-q", "-m", "base")
     write(tmp_path / "models.yaml", f"models:\n  - id: {PYTHIA}\n  - id: {NON_COMMERCIAL}\n")
     runner = CliRunner()
-    args = ["check", str(tmp_path / "models.yaml"), "--policy", str(tmp_path / "policy.yaml"), "--format", "json"]
+    args = ["check", str(tmp_path / "models.yaml"), "--policy", str(tmp_path / "policy.yaml"), "--format", "json",
+            "--allow-outside-paths"]  # fmt: skip
     changed = json.loads(runner.invoke(cli, [*args, "--since", "HEAD"]).stdout)
     assert [r["target"] for r in changed] == [NON_COMMERCIAL]
     everything = json.loads(runner.invoke(cli, args).stdout)

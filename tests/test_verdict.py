@@ -29,7 +29,8 @@ NON_COMMERCIAL = str(CARDS / "CohereForAI__c4ai-command-r-plus" / "README.md")
 MISSING = "acme/no-such-model-anywhere"
 EXIT = {"pass": 0, "conditions": 0, "fail": 1, "error": 2}
 FORMATS = ("json", "text", "md", "html", "sarif", "junit", "spdx", "spdx3", "cyclonedx")
-MD_WORDS = {"pass": "✅ pass", "conditions": "🟡 pass with conditions", "fail": "❌ fail", "error": "⚠️ error"}
+MD_WORDS = {"pass": ("✅", "pass"), "conditions": ("🟡", "pass with conditions"), "fail": ("❌", "fail"),
+            "error": ("⚠️", "error")}  # fmt: skip
 
 
 def _tier_in(fmt: str, out: str) -> str:
@@ -38,14 +39,12 @@ def _tier_in(fmt: str, out: str) -> str:
         return str(json.loads(out)["verdict"]["status"])
     if fmt == "text":
         return out.split()[0].lower()
-    if fmt == "md":
-        rows = [
-            line for line in out.splitlines() if line.startswith("| ") and not line.startswith(("| verdict", "| ---"))
-        ]
-        row = rows[0]
-        return next(tier for tier, words in MD_WORDS.items() if row.startswith(f"| {words} |"))
+    if fmt == "md":  # the table's first model row: | mark | model | tier words | …
+        rows = [line for line in out.splitlines() if line.startswith("| ") and not line.startswith(("| |", "| ---"))]
+        mark, _, words = (cell.strip() for cell in rows[0].split(" | ")[:3])
+        return next(tier for tier, (m, w) in MD_WORDS.items() if mark == f"| {m}" and words == w)
     if fmt == "html":
-        match = re.search(r'<div class="banner (\w+)">', out)
+        match = re.search(r'<section id="summary" class="summary t-(\w+)"', out)
         assert match is not None
         return match.group(1)
     if fmt == "sarif":
@@ -232,3 +231,15 @@ def test_a_gated_repo_whose_license_cannot_be_seen_does_not_pass(hub) -> None:  
     assert result.exit_code == 1 and payload["verdict"]["status"] == "fail", result.stdout[-800:]
     reason = next(r for r in payload["verdict"]["reasons"] if r.startswith("LIC-UNREADABLE: no license could be seen"))
     assert "access was not granted" in reason
+
+
+def test_a_folder_whose_card_and_license_were_refused_does_not_pass(tmp_path: Path) -> None:
+    folder = tmp_path / "snapshot"
+    folder.mkdir()
+    (folder / "README.md").symlink_to("/etc/hostname")  # leaves the target: never read
+    (folder / "LICENSE").symlink_to("/etc/hostname")
+    result = CliRunner().invoke(cli, ["audit", str(folder), "--format", "json"])
+    payload = json.loads(result.stdout)
+    assert result.exit_code == 1 and payload["verdict"]["status"] == "fail"
+    assert any(r.startswith("LIC-UNREADABLE: no license could be seen") for r in payload["verdict"]["reasons"])
+    assert {n["kind"] for n in payload["model"]["access"]} == {"refused"}

@@ -42,7 +42,7 @@ def hub_disabled(ctx: AuditContext) -> Iterator[Hit]:
 @checker("SOURCE-INCOMPLETE")
 def source_incomplete(ctx: AuditContext) -> Iterator[Hit]:
     facts = ctx.facts
-    yield from _notes(facts, "download-failed", "partial")
+    yield from _notes(facts, "download-failed", "partial", "refused")
 
 
 @checker("SOURCE-OFFLINE")

@@ -74,7 +74,7 @@ def license_missing(ctx: AuditContext) -> Iterator[Hit]:
 def _unread(ctx: AuditContext) -> list[str]:
     """Why the card or a license file could not be read (gating, failed downloads), as the source noted it."""
     facts = ctx.facts
-    notes = [n for n in facts.access if n.kind in ("gated", "download-failed", "disabled")]
+    notes = [n for n in facts.access if n.kind in ("gated", "download-failed", "disabled", "refused")]
     hidden = [n.message for n in notes if n.message.startswith(LICENSE_UNKNOWN)]  # the source says so itself
     relevant = [n for n in notes if n.file is None or n.file.lower().startswith("readme") or "licen" in n.file.lower()]
     if facts.card is None or not facts.card.metadata:

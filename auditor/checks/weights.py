@@ -1,4 +1,7 @@
-"""Checkers about weight files: presence, safe formats, pickle imports, integrity, size, and the smoke run."""
+"""Checkers about weight files: presence, safe formats, pickle imports, integrity, size, and the smoke run.
+
+Pickle checks cover every pickle-capable file (training_args.bin, optimizer.pt … too); the others only weights.
+"""
 
 from __future__ import annotations
 
@@ -23,13 +26,14 @@ def stated_parameters(name: str) -> float | None:
 def weights_missing(ctx: AuditContext) -> Iterator[Hit]:
     facts = ctx.facts
     gated = any(n.kind == "gated" for n in facts.access)
-    if facts.files is not None and facts.weights is not None and not facts.weights and not gated:
+    weights = [w for w in facts.weights or () if w.is_weights]
+    if facts.files is not None and facts.weights is not None and not weights and not gated:
         yield Hit(f"none of the {len(facts.files)} repository files is a weights file", (Evidence(url=facts.location),))
 
 
 @checker("WEIGHTS-PICKLE-ONLY")
 def weights_pickle_only(ctx: AuditContext) -> Iterator[Hit]:
-    weights = ctx.facts.weights or ()
+    weights = [w for w in ctx.facts.weights or () if w.is_weights]
     pickled = [w for w in weights if w.pickled]
     if pickled and not any(w.format in SAFE_FORMATS for w in weights):
         names = ", ".join(w.path for w in pickled[:5])
@@ -43,6 +47,23 @@ def weights_unsafe_pickle(ctx: AuditContext) -> Iterator[Hit]:
         if weight.dangerous_globals:
             yield Hit(f"{weight.path} imports {', '.join(weight.dangerous_globals)} when unpickled",
                       (Evidence(file=weight.path, excerpt=", ".join(weight.dangerous_globals)),))  # fmt: skip
+
+
+@checker("WEIGHTS-PICKLE-UNKNOWN-GLOBALS")
+def weights_pickle_unknown_globals(ctx: AuditContext) -> Iterator[Hit]:
+    for weight in ctx.facts.weights or ():
+        if weight.unknown_globals:
+            names = ", ".join(weight.unknown_globals)
+            yield Hit(f"{weight.path} imports {names} when unpickled (not in the allowlist of what checkpoints use)",
+                      (Evidence(file=weight.path, excerpt=names),))  # fmt: skip
+
+
+@checker("WEIGHTS-NOT-SCANNED")
+def weights_not_scanned(ctx: AuditContext) -> Iterator[Hit]:
+    for weight in ctx.facts.weights or ():
+        if weight.not_scanned:
+            yield Hit(f"{weight.path} was not fully scanned for pickle imports: {weight.not_scanned}",
+                      (Evidence(file=weight.path),))  # fmt: skip
 
 
 @checker("WEIGHTS-UNREADABLE")

@@ -178,12 +178,17 @@ def record_for_link(link: str, catalog: LicenseCatalog) -> LicenseRecord | None:
     if match:
         return catalog.get(f"cc-{match.group(1)}-{match.group(2)}" if match.group(1) else "cc0-1.0")
     key = _url_key(link)
-    if not key:
-        return None
+    return _records_by_url(catalog).get(key) if key else None
+
+
+@cache
+def _records_by_url(catalog: LicenseCatalog) -> dict[str, LicenseRecord]:
+    """URL key → the first record (in catalogue order) that cites the URL; built once per catalogue."""
+    index: dict[str, LicenseRecord] = {}
     for record in catalog:
-        if key in {_url_key(url) for url in (record.url, *record.urls)}:
-            return record
-    return None
+        for url in (record.url, *record.urls):
+            index.setdefault(_url_key(url), record)
+    return index
 
 
 _EXPLICIT = re.compile(r"^\W*licen[cs]e(?:\(s\))?\s*:\s*(.+)$", re.IGNORECASE)

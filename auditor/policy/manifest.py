@@ -1,9 +1,14 @@
-"""The manifest of models a project uses (models.yaml), and which entries changed since a git ref."""
+"""The manifest of models a project uses (models.yaml), and which entries changed since a git ref.
+
+Local paths in a manifest are relative to the manifest's folder and must stay inside its repository (the git
+work tree holding the manifest, or its folder outside git): a manifest naming /etc or /proc/self/environ is an
+error unless ``allow_outside`` (the CLI's --allow-outside-paths) is given.
+"""
 
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +21,14 @@ class ManifestError(ValueError):
     """The manifest is malformed (file, line and key named), or git could not read an older version."""
 
 
+_PATH_SUFFIXES = (".md", ".markdown", ".gguf", ".safetensors")
+
+
+def is_local_path(entry_id: str) -> bool:
+    """Whether a manifest id names a local path rather than a Hub id."""
+    return entry_id.startswith((".", "/", "~")) or entry_id.lower().endswith(_PATH_SUFFIXES) or "\\" in entry_id
+
+
 @dataclass(frozen=True)
 class ManifestEntry:
     id: str
@@ -23,12 +36,14 @@ class ManifestEntry:
     purpose: str | None = None
     owner: str | None = None
     line: int | None = None
+    path: Path | None = None  # a local path entry, resolved against the manifest's folder
 
     @property
     def target(self) -> str:
-        """The audit target: a Hub id with its pinned revision, or a local path as written."""
-        is_path = self.id.startswith((".", "/", "~")) or self.id.lower().endswith(".md")
-        return self.id if is_path or not self.revision else f"{self.id}@{self.revision}"
+        """The audit target: a Hub id with its pinned revision, or the resolved local path."""
+        if self.path is not None:
+            return str(self.path)
+        return self.id if is_local_path(self.id) or not self.revision else f"{self.id}@{self.revision}"
 
 
 def parse_manifest(data: Any, lines: dict[KeyPath, int], source: str) -> list[ManifestEntry]:
@@ -75,13 +90,45 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def load_manifest(path: str | Path) -> list[ManifestEntry]:
+def repository_root(folder: Path) -> Path:
+    """The git work tree holding ``folder``, or the folder itself outside git."""
+    try:
+        found = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
+                               timeout=30)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return folder
+    top = found.stdout.strip()
+    return Path(top).resolve() if found.returncode == 0 and top else folder
+
+
+def confine(entries: list[ManifestEntry], manifest: Path, allow_outside: bool = False) -> list[ManifestEntry]:
+    """Resolve local-path entries against the manifest's folder; refuse those leaving its repository."""
+    folder = manifest.resolve().parent
+    root: Path | None = None
+    confined = []
+    for index, entry in enumerate(entries):
+        if not is_local_path(entry.id):
+            confined.append(entry)
+            continue
+        resolved = (folder / Path(entry.id).expanduser()).resolve()
+        root = root or repository_root(folder)
+        if not allow_outside and resolved != root and root not in resolved.parents:
+            raise ManifestError(
+                f"{manifest}:{entry.line or 1}: models[{index}].id: {entry.id} is outside the repository {root} "
+                "(local paths resolve from the manifest's folder; allow others with --allow-outside-paths)"
+            )
+        confined.append(replace(entry, path=resolved))
+    return confined
+
+
+def load_manifest(path: str | Path, allow_outside: bool = False) -> list[ManifestEntry]:
+    """Read a manifest; local paths resolve from its folder and must stay in its repository unless allowed."""
     path = Path(path)
     try:
         data, lines = load_with_lines(path)
     except YamlFileError as error:
         raise ManifestError(str(error)) from error
-    return parse_manifest(data, lines, str(path))
+    return confine(parse_manifest(data, lines, str(path)), path, allow_outside)
 
 
 def changed_since(path: str | Path, ref: str, entries: list[ManifestEntry]) -> list[ManifestEntry]:

@@ -15,8 +15,9 @@ from typing import Any
 
 from auditor.findings import SEVERITIES, Severity
 from auditor.licenses.catalog import CATEGORIES, license_catalog
+from auditor.sources.safefs import read_regular_file
 from auditor.verdict import FAIL_ON_LEVELS, FailOn
-from auditor.yamlio import KeyPath, YamlFileError, load_with_lines
+from auditor.yamlio import MAX_CONFIG_FILE_BYTES, KeyPath, YamlFileError, load_with_lines
 
 CRITERIA = ("training_data", "weights", "evaluation_code", "training_code", "training_metrics")
 COMMERCIAL_LEVELS = ("allowed", "conditional")
@@ -155,7 +156,7 @@ def load_policy(path: str | Path) -> Policy:
     waivers = _waivers(reader, top.get("waivers"))
     return Policy(
         path=str(path),
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=_digest(path),
         allow=allow,
         deny=deny,
         commercial_use=commercial,
@@ -203,6 +204,14 @@ def _rules(reader: _Reader, value: Any) -> dict[str, Severity | None]:
         else:
             result[rule] = reader.choice(level, ("rules", rule), (*SEVERITIES, "off"))  # type: ignore[assignment]
     return result
+
+
+def _digest(path: Path) -> str:
+    """sha256 of the policy file, read as safely as the loader read it (a regular file, bounded)."""
+    try:
+        return hashlib.sha256(read_regular_file(path, MAX_CONFIG_FILE_BYTES)).hexdigest()
+    except OSError as error:
+        raise PolicyError(f"{path}: cannot read ({error.strerror or error})") from error
 
 
 def _date(value: Any) -> dt.date | None:

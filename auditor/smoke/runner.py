@@ -49,7 +49,11 @@ def _config(folder: Path) -> dict[str, Any] | None:
 
 def _loadable(facts: ModelFacts, allow_pickle: bool) -> tuple[list[str], str | None]:
     """The weight files the child would load, or why none will be."""
-    weights = list(facts.weights or ())
+    every = list(facts.weights or ())
+    weights = [w for w in every if w.is_weights]
+    refused = [n.file for n in facts.access if n.kind == "refused" and n.file in {w.path for w in every}]
+    if refused:
+        return [], f"weight files the audit refused to read ({', '.join(refused[:3])}): never loaded"
     safe = [w.path for w in weights if w.format == "safetensors"]
     pickled = [w.path for w in weights if w.pickled]
     if safe:
@@ -57,7 +61,7 @@ def _loadable(facts: ModelFacts, allow_pickle: bool) -> tuple[list[str], str | N
     if pickled and not allow_pickle:
         return [], "only pickle weights: not loaded without --allow-pickle (then torch loads with weights_only)"
     if pickled:
-        dangerous = [w.path for w in weights if w.dangerous_globals]
+        dangerous = [w.path for w in every if w.dangerous_globals]
         if dangerous:
             return [], f"pickle scan found code-running imports in {', '.join(dangerous)}: never loaded"
         return pickled, None
@@ -82,7 +86,7 @@ def run_smoke(facts: ModelFacts, options: SmokeOptions | None = None, hub: HubSo
     checksums: list[dict[str, Any]] = []
     if facts.source == "hub":
         try:
-            folder = _download(facts, files, hub)
+            folder = _download(facts, files, hub, options.timeout)
         except Exception as error:  # network faults, gating: the smoke run is skipped, the audit goes on
             return _skipped(f"weights could not be downloaded: {str(error).splitlines()[0][:200]}")
         checksums = _verify(facts, folder, files)
@@ -110,9 +114,10 @@ def run_smoke(facts: ModelFacts, options: SmokeOptions | None = None, hub: HubSo
     return result
 
 
-def _download(facts: ModelFacts, files: list[str], hub: HubSource | None) -> Path:
+def _download(facts: ModelFacts, files: list[str], hub: HubSource | None, timeout: float) -> Path:
     """The weights and the small files beside them (configs, tokenizer) through hf_hub_download, one by one,
-    from the file list the audit already has: the user's cache is used and nothing else is fetched."""
+    from the file list the audit already has: the user's cache is used and nothing else is fetched. Each file may
+    take as long as the smoke run itself (``timeout``), not only the metadata deadline."""
     from fnmatch import fnmatch
 
     from auditor.sources.hub import HubSource
@@ -121,7 +126,7 @@ def _download(facts: ModelFacts, files: list[str], hub: HubSource | None) -> Pat
     wanted = [f.path for f in facts.files or () if f.path in files or any(fnmatch(f.path, p) for p in _SUPPORT_FILES)]
     folder: Path | None = None
     for name in wanted:
-        path = source.download(facts.model_id, name, facts.sha or facts.revision)
+        path = source.download(facts.model_id, name, facts.sha or facts.revision, deadline=timeout)
         folder = Path(path).parent if "/" not in name else Path(path).parents[name.count("/")]
     if folder is None:
         raise FileNotFoundError("nothing to download")

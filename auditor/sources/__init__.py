@@ -1,4 +1,4 @@
-"""Sources: turn a target (Hub id, snapshot folder, README path) into ModelFacts."""
+"""Sources: turn a target (Hub id, snapshot folder, README path, weights file) into ModelFacts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Literal
 
 from auditor.errors import InputError, TargetNotFoundError
 from auditor.facts import ModelFacts
-from auditor.sources.local import read_card_file, read_folder
+from auditor.sources.local import read_card_file, read_folder, read_weights_file
+from auditor.weights.inspect import file_formats
 
 if TYPE_CHECKING:
     from auditor.sources.hub import HubSource
@@ -21,7 +22,7 @@ _HUB_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$"
 class Target:
     """A parsed target: where to read a model from."""
 
-    kind: Literal["hub", "folder", "card"]
+    kind: Literal["hub", "folder", "card", "weights"]
     text: str
     repo_id: str | None = None
     revision: str | None = None
@@ -35,7 +36,9 @@ def parse_target(text: str, revision: str | None = None) -> Target:
         raise InputError("empty target")
     path = Path(text).expanduser()
     if path.exists():
-        return Target("folder" if path.is_dir() else "card", text, path=path)
+        if path.is_dir():
+            return Target("folder", text, path=path)
+        return Target("weights" if file_formats(path.name) else "card", text, path=path)
     looks_local = text.startswith((".", "/", "~")) or text.lower().endswith((".md", ".markdown")) or "\\" in text
     if looks_local:
         raise TargetNotFoundError(f"{text}: no such file or folder")
@@ -55,6 +58,9 @@ def gather(target: Target, hub: HubSource | None = None) -> ModelFacts:
     if target.kind == "card":
         assert target.path is not None
         return read_card_file(target.path, target.text)
+    if target.kind == "weights":
+        assert target.path is not None
+        return read_weights_file(target.path, target.text)
     assert target.repo_id is not None
     if hub is None:
         from auditor.sources.hub import HubSource

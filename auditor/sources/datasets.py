@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from auditor.facts import CardFacts
 from auditor.sources.card import string_list
 
-MAX_DATASETS = 20
+MAX_DATASETS = 32  # all-MiniLM-L6-v2 names 21 training datasets
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?$")
 
 

@@ -14,7 +14,7 @@ tokens are redacted from everything that leaves this module.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -67,11 +67,14 @@ from auditor.sources.hubreply import (
 from auditor.sources.local import read_folder
 from auditor.sources.ratelimit import TokenBucket
 from auditor.sources.redact import install, redact, register_secret
-from auditor.weights.inspect import weight_format
+from auditor.weights.inspect import file_formats
+from auditor.weights.pickles import pickle_format
+from auditor.weights.remote import scan_remote
 
 log = logging.getLogger(__name__)
 
 MAX_CARD_BYTES = 16 << 20  # a model card above 16 MiB is not read
+MAX_REMOTE_SCANS = 16  # pickle-capable files scanned per repository (a few range reads each); the rest are listed
 MAX_API_BYTES = 64 << 20  # a model_info reply of a repository with very many files stays below this
 MAX_RANGE_BYTES = 64 << 20  # one read_range call
 _LISTING_PAGE = 1000
@@ -230,6 +233,7 @@ class HubSource:
             dataset, cacheable = self._dataset(dataset_id, deadline)
             record.datasets[dataset_id] = dataset
             complete = complete and cacheable
+        complete = self._scan_pickles(repo_id, snapshot, record, notes) and complete
         if complete:
             self.meta.store(record)
         return self._from_record(record, "hub", notes)
@@ -272,9 +276,35 @@ class HubSource:
             ),
             access=tuple(notes),
             datasets=datasets,
-            weights=_weights(snapshot),
+            weights=_weights(snapshot, record.scans),
             configs=tuple(configs),
         )
+
+    def _scan_pickles(self, repo_id: str, snapshot: ModelSnapshot, record: Record, notes: list[AccessNote]) -> bool:
+        """Scan the pickle-capable files the listing shows through range reads (nothing is downloaded whole).
+
+        At most MAX_REMOTE_SCANS files are scanned; the others are reported as not scanned. False when a scan met a
+        network failure (the record is then not cached, so the next run tries again)."""
+        complete = True
+        pickled = [f for f in snapshot.files if pickle_format(f.path) is not None]
+        for index, file in enumerate(pickled):
+            formats = file_formats(file.path)
+            if formats is None:
+                continue
+            if index >= MAX_REMOTE_SCANS:
+                scanned = WeightFile(file.path, formats[0], file.size, is_weights=formats[1],
+                                     not_scanned=f"not scanned: more than {MAX_REMOTE_SCANS} pickle files in the "
+                                                 "repository")  # fmt: skip
+            elif file.size is None:
+                scanned = WeightFile(file.path, formats[0], None, is_weights=formats[1],
+                                     not_scanned="not scanned: the Hub gave no size for it")  # fmt: skip
+            else:
+                scanned = scan_remote(_as_os_errors(self.range_reader(repo_id, file.path, snapshot.sha)),
+                                      file.size, file.path)  # fmt: skip
+                if scanned.not_scanned and scanned.not_scanned.startswith("read failed"):
+                    complete = False
+            record.scans[file.path] = scanned.to_dict()
+        return complete
 
     @staticmethod
     def _card(record: Record, snapshot: ModelSnapshot) -> CardFacts | None:
@@ -486,6 +516,22 @@ class HubSource:
         return lambda start, end: self.read_range(repo_id, path, revision, start, end, deadline=budget)
 
 
+class RangeReadError(OSError):
+    """A range read of a remote file failed (network, gating): the pickle scan says so instead of failing."""
+
+
+def _as_os_errors(reader: Callable[[int, int], bytes]) -> Callable[[int, int], bytes]:
+    """``read(offset, length)`` over the source's ``read(start, end)``, its failures as OSError (what scans expect)."""
+
+    def read(offset: int, length: int) -> bytes:
+        try:
+            return reader(offset, offset + length)
+        except (HubUnavailableError, HfHubHTTPError, httpx2.HTTPError) as error:
+            raise RangeReadError(_short(error)) from None
+
+    return read
+
+
 def _parse(info: object, where: str) -> ModelSnapshot:
     try:
         return parse_model_info(info)
@@ -507,13 +553,27 @@ def _files_to_read(snapshot: ModelSnapshot) -> list[tuple[str, int]]:
     return wanted
 
 
-def _weights(snapshot: ModelSnapshot) -> tuple[WeightFile, ...]:
-    """Weight files as listed, with the Hub's safetensors parameter count (by dtype) for the repository.
+def _weights(snapshot: ModelSnapshot, scans: Mapping[str, Mapping[str, Any]]) -> tuple[WeightFile, ...]:
+    """Weight files as listed, with the Hub's safetensors parameter count (by dtype) for the repository, and every
+    pickle-capable file with its remote scan.
 
     The Hub counts parameters for the repository, not per file: the count is put on the first safetensors file
     (in path order), so a sum per format gives the Hub's total.
     """
-    listed = [WeightFile(f.path, fmt, f.size, f.sha256) for f in snapshot.files if (fmt := weight_format(f.path))]
+    listed = []
+    for file in snapshot.files:
+        formats = file_formats(file.path)
+        if formats is None:
+            continue
+        fmt, is_weights = formats
+        scan = scans.get(file.path) or {}
+        listed.append(WeightFile(
+            file.path, fmt, file.size, file.sha256, is_weights=is_weights,
+            pickle_globals=tuple(scan.get("pickle_globals") or ()),
+            dangerous_globals=tuple(scan.get("dangerous_globals") or ()),
+            unknown_globals=tuple(scan.get("unknown_globals") or ()),
+            not_scanned=scan.get("not_scanned"), error=scan.get("error"),
+        ))  # fmt: skip
     counts = snapshot.safetensors_parameters
     first = next((i for i, w in enumerate(listed) if w.format == "safetensors"), None)
     if counts is not None and first is not None:

@@ -27,7 +27,7 @@ from huggingface_hub.file_download import repo_folder_name
 from auditor.facts import DatasetFacts
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # 2: pickle scans of the repository's pickle-capable files
 
 
 def default_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -45,6 +45,7 @@ class Record:
     info: dict[str, Any]  # the Hub's model_info reply, as received
     files: dict[str, bytes] = field(default_factory=dict)  # card, license texts, configs
     datasets: dict[str, DatasetFacts] = field(default_factory=dict)
+    scans: dict[str, dict[str, Any]] = field(default_factory=dict)  # pickle scans by path (WeightFile fields)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class Record:
                 }
                 for d in self.datasets.values()
             },
+            "scans": self.scans,
         }
 
     @classmethod
@@ -77,7 +79,8 @@ class Record:
                                        d["license_name"], d["gated"], d["note"])
                 for key, d in data["datasets"].items()
             }  # fmt: skip
-            return cls(str(data["repo_id"]), str(data["sha"]), data["info"], files, datasets)
+            scans = {str(path): dict(scan) for path, scan in data["scans"].items()}
+            return cls(str(data["repo_id"]), str(data["sha"]), data["info"], files, datasets, scans)
         except (KeyError, TypeError, AttributeError, ValueError, binascii.Error):
             return None
 

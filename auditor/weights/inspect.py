@@ -1,16 +1,21 @@
 """Weight files without ML libraries: formats, safetensors headers, GGUF metadata, pickle scans, checksums.
 
-Nothing here loads a tensor or unpickles anything: safetensors and GGUF headers are read by their own libraries
-(header only), pickle-based files are scanned with picklescan, which reads opcodes without executing them.
+Nothing here loads a tensor or unpickles anything: safetensors headers are read by the safetensors library
+(header only), GGUF headers by a bounded reader (auditor.weights.gguf_header), and every pickle-capable file,
+weights or not, by a bounded opcode scan (auditor.weights.pickles). Files are read from open handles that the
+caller has checked (regular files inside the target).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 from auditor.facts import WeightFile
+from auditor.weights.gguf_header import GGUFHeaderError, read_gguf_header
+from auditor.weights.pickles import PickleScan, ScanPool, pickle_format, scan_open_file
 
 FORMATS = {
     ".safetensors": "safetensors",
@@ -54,7 +59,12 @@ def _count(shape: list[int]) -> int:
     return total
 
 
-def read_safetensors(path: Path, relative: str, size: int | None) -> WeightFile:
+def _reopenable(handle: BinaryIO, path: Path) -> str:
+    """A path that opens the very file behind ``handle`` (/dev/fd/N where the system has it)."""
+    return f"/dev/fd/{handle.fileno()}" if os.path.isdir("/dev/fd") else str(path)
+
+
+def read_safetensors(path: str | Path, relative: str, size: int | None) -> WeightFile:
     """Tensor count, dtypes and parameter total from the header (no tensor is loaded)."""
     from safetensors import safe_open
 
@@ -80,65 +90,87 @@ def read_safetensors(path: Path, relative: str, size: int | None) -> WeightFile:
     )
 
 
-def read_gguf(path: Path, relative: str, size: int | None) -> WeightFile:
-    """Architecture, name, quantization and parameter total from GGUF metadata (tensors stay on disk)."""
-    try:
-        from gguf import GGUFReader
+def _wanted_gguf_key(key: str) -> bool:
+    return key.startswith(("general.", "tokenizer.ggml.model")) or key.endswith((".context_length", ".block_count"))
 
-        reader = GGUFReader(str(path), "r")
-        metadata: dict[str, Any] = {}
-        for key, value in reader.fields.items():
-            wanted = key.startswith(("general.", "tokenizer.ggml.model"))
-            if wanted or key.endswith((".context_length", ".block_count")):
-                try:
-                    content = value.contents()
-                except Exception:
-                    continue
-                if isinstance(content, (str, int, float, bool)):
-                    metadata[key] = content
-        parameters = sum(int(t.n_elements) for t in reader.tensors)
-        dtypes = tuple(sorted({t.tensor_type.name for t in reader.tensors}))
-        return WeightFile(
-            relative, "gguf", size, tensors=len(reader.tensors), parameters=parameters, dtypes=dtypes, metadata=metadata
-        )
-    except ImportError:
-        return WeightFile(relative, "gguf", size, error="the gguf package is not installed")
-    except Exception as error:
+
+def read_gguf(handle: BinaryIO, relative: str, size: int) -> WeightFile:
+    """Architecture, name, quantization and parameter total from GGUF metadata (bounded; tensors stay on disk)."""
+    try:
+        header = read_gguf_header(handle, size, _wanted_gguf_key)
+    except (GGUFHeaderError, OSError) as error:
         return WeightFile(relative, "gguf", size, error=f"unreadable GGUF file: {error}")
+    return WeightFile(relative, "gguf", size, tensors=header.tensors, parameters=header.parameters,
+                      dtypes=header.dtypes, metadata=header.metadata)  # fmt: skip
 
 
-def scan_pickle(path: Path, relative: str, fmt: str, size: int | None) -> WeightFile:
-    """Imports a pickle would perform, from picklescan (opcodes are read, never executed)."""
-    from picklescan.scanner import SafetyLevel, scan_file_path
-
-    try:
-        result = scan_file_path(str(path))
-    except Exception as failure:
-        return WeightFile(relative, fmt, size, error=f"pickle scan failed: {failure}")
-    names = tuple(sorted({f"{g.module}.{g.name}" for g in result.globals}))
-    dangerous = tuple(sorted({f"{g.module}.{g.name}" for g in result.globals if g.safety == SafetyLevel.Dangerous}))
-    error = "pickle scan could not read the file" if result.scan_err else None
-    return WeightFile(relative, fmt, size, pickle_globals=names, dangerous_globals=dangerous, error=error)
+def pickle_weight(scan: PickleScan, relative: str, fmt: str, size: int | None, is_weights: bool) -> WeightFile:
+    """A pickle scan as a WeightFile."""
+    return WeightFile(relative, fmt, size, pickle_globals=scan.imports, dangerous_globals=scan.code_running,
+                      unknown_globals=scan.unknown, not_scanned=scan.not_scanned, is_weights=is_weights)  # fmt: skip
 
 
-def inspect_file(root: Path, relative: str, size: int | None = None) -> WeightFile | None:
-    """Inspect one weights file of a folder; None when the file is not weights."""
+def file_formats(relative: str) -> tuple[str, bool] | None:
+    """(format, is_weights) of a file worth inspecting: a weights file or any other pickle-capable file."""
     fmt = weight_format(relative)
-    if fmt is None:
+    if fmt is not None:
+        return fmt, True
+    pickled = pickle_format(relative)
+    return (pickled, False) if pickled is not None else None
+
+
+def inspect_open(handle: BinaryIO, path: Path, relative: str, pool: ScanPool | None = None) -> WeightFile | None:
+    """Inspect one open, checked regular file; None when it is neither weights nor pickle-capable.
+
+    ``pool`` bounds the pickle scans of all the files of one audit together."""
+    formats = file_formats(relative)
+    if formats is None:
         return None
-    path = root / relative
+    fmt, is_weights = formats
+    size = os.fstat(handle.fileno()).st_size
     if fmt == "safetensors":
-        return read_safetensors(path, relative, size)
+        return read_safetensors(_reopenable(handle, path), relative, size)
     if fmt == "gguf":
-        return read_gguf(path, relative, size)
-    if fmt in PICKLE_FORMATS:
-        return scan_pickle(path, relative, fmt, size)
+        return read_gguf(handle, relative, size)
+    if pickle_format(relative) is not None:
+        return pickle_weight(scan_open_file(handle, pool=pool), relative, fmt, size, is_weights)
     return WeightFile(relative, fmt, size)
 
 
-def sha256_of(path: Path) -> str:
+def not_inspected(relative: str, size: int | None, reason: str) -> WeightFile | None:
+    """A weights or pickle-capable file that was not read (pickle-capable: reported as not scanned)."""
+    formats = file_formats(relative)
+    if formats is None:
+        return None
+    fmt, is_weights = formats
+    if pickle_format(relative) is not None:
+        return WeightFile(relative, fmt, size, not_scanned=f"not read: {reason}", is_weights=is_weights)
+    return WeightFile(relative, fmt, size, error=f"not inspected: {reason}", is_weights=is_weights)
+
+
+def scan_pickle(path: Path, relative: str, fmt: str, size: int | None) -> WeightFile:
+    """Scan one pickle-capable file by path (a downloaded Hub file) for the imports it performs when loaded."""
+    from auditor.sources.safefs import open_regular
+
+    try:
+        with open_regular(path) as handle:
+            return pickle_weight(scan_open_file(handle), relative, fmt, size, weight_format(relative) is not None)
+    except OSError as error:
+        return WeightFile(relative, fmt, size, not_scanned=f"not read: {error.strerror or error}")
+
+
+def sha256_stream(handle: BinaryIO) -> str:
+    """sha256 of an open file from its start, read in 1 MiB pieces."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    handle.seek(0)
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """sha256 of a regular file (FIFOs and devices are refused with FileRefused, an OSError)."""
+    from auditor.sources.safefs import open_regular
+
+    with open_regular(path) as handle:
+        return sha256_stream(handle)
