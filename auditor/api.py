@@ -18,7 +18,7 @@ from auditor.facts import ModelFacts
 from auditor.judge import Settings, judge, judge_error, resolve_settings
 from auditor.lineage.tree import FactsCache, LineageNode, folder_fetch, resolve_lineage
 from auditor.result import AuditResult
-from auditor.sources import gather, parse_target
+from auditor.sources.targets import gather, parse_target
 from auditor.verdict import FailOn
 
 if TYPE_CHECKING:

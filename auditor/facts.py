@@ -15,7 +15,7 @@ class CardProblem:
     """Something wrong with the card's metadata, with where it was found (1-based line in the card file)."""
 
     kind: str  # missing-front-matter, yaml-syntax, unclosed-front-matter, not-a-mapping, duplicate-key,
-    #            tabs, wrong-type, empty-value, encoding, too-large, truncated
+    #            tabs, wrong-type, empty-value, encoding, too-large, truncated, binary, empty
     message: str
     line: int | None = None
     field: str | None = None

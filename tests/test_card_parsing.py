@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import random
+import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from auditor import parse_card
-from auditor.sources.body import classify_url
+from auditor.sources.body import _markdown_links, _strip_markup, classify_url
 from auditor.sources.card import string_list
-from tests.conftest import CARDS
+from tests.conftest import CARDS, CARDS_BULK
+
+REAL_CARDS = sorted(CARDS.glob("*/README.md")) + sorted(CARDS_BULK.glob("*.md"))
 
 
 def kinds(card):  # type: ignore[no-untyped-def]
@@ -91,7 +102,7 @@ def test_alias_bomb_and_recursive_alias_are_contained() -> None:
     for i in range(1, 9):
         bomb += f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 10) + "]\n"
     card = parse_card(bomb + "license: mit\n---\n")
-    assert card.metadata == {} and kinds(card) == [("too-large", 2)]
+    assert card.metadata == {} and kinds(card) == [("too-large", 7)]  # the line of the alias that overflowed
     card = parse_card("---\nx: &x [*x]\n---\n")
     assert [p.kind for p in card.problems] == ["too-large"]
 
@@ -173,3 +184,218 @@ def test_license_statements_in_prose_real_card() -> None:
 def test_comment_after_license_value_real_card() -> None:
     card = parse_card((CARDS / "42MARU__ko-ctc-kenlm-spelling-only-wiki" / "README.md").read_bytes())
     assert card.metadata["license"] == "apache-2.0"
+
+
+def test_yaml_1_2_differences_from_pyyaml_one_by_one() -> None:
+    """Each way the metadata differs from PyYAML's YAML 1.1 reading, asserted on its own."""
+    card = parse_card(
+        "---\nlanguage: [no, yes, on, off, No]\noctal: 010\nsexagesimal: 1:20\nunderscore: 1_000\nhex: 0x1F\n"
+        "exponent: 1e5\nbool: [true, False, TRUE]\nnulls: [~, null, NULL]\nempty:\ninf: [.inf, -.Inf, .NaN]\n"
+        "equals: =\nmerge_word: <<\nday: 2024-02-29\nnot_a_day: 2023-02-30\nwhen: 2024-01-02 03:04:05\n"
+        "big: 9223372036854775808\nmax: 9223372036854775807\nmin: -9223372036854775808\nsmall: -9223372036854775809\n"
+        "hexbig: 0x10000000000000000\n---\n"
+    )
+    assert card.problems == ()
+    assert card.metadata == {
+        "language": ["no", "yes", "on", "off", "No"],  # YAML 1.1: booleans
+        "octal": 10,  # 1.1: 8
+        "sexagesimal": "1:20",  # 1.1: 80
+        "underscore": "1_000",  # 1.1: 1000
+        "hex": 31,
+        "exponent": 100000.0,  # 1.1 (PyYAML): a string
+        "bool": [True, False, True],
+        "nulls": [None, None, None],
+        "empty": None,
+        "inf": ["inf", "-inf", "nan"],  # JSON has no infinity
+        "equals": "=",  # PyYAML: an error (the 'value' tag)
+        "merge_word": "<<",  # PyYAML: an error (a merge key outside a mapping key)
+        "day": "2024-02-29",
+        "not_a_day": "2023-02-30",  # PyYAML: an error that loses all metadata
+        "when": "2024-01-02T03:04:05",
+        "big": "9223372036854775808",  # beyond signed 64 bits: the source text, so JSON never fails
+        "max": 9223372036854775807,
+        "min": -9223372036854775808,
+        "small": "-9223372036854775809",
+        "hexbig": "0x10000000000000000",
+    }
+
+
+def test_explicit_tags_core_only() -> None:
+    card = parse_card("---\na: !!str 5\nb: !!int '7'\nc: !!bool yes\nd: !!float 1\ne: !!null x\nf: !!map {g: 1}\n---\n")
+    assert card.metadata == {"a": "5", "b": 7, "c": True, "d": 1.0, "e": None, "f": {"g": 1}} and card.problems == ()
+    for value, message in [
+        ("!!bool maybe", "'maybe' is not a valid bool"),
+        ("!!int 0o17", "'0o17' is not a valid int"),
+        ("!!set {x, y}", "unsupported tag 'tag:yaml.org,2002:set'"),
+        ("!!binary aGVsbG8=", "unsupported tag 'tag:yaml.org,2002:binary'"),
+        ("!custom x", "unsupported tag '!custom'"),
+    ]:
+        card = parse_card(f"---\nlicense: mit\nx: {value}\n---\n")
+        assert card.metadata == {} and kinds(card) == [("yaml-syntax", 3)], value
+        assert card.problems[0].message == f"metadata cannot be read: {message}"
+
+
+def test_merge_keys_duplicate_anchors_and_undefined_aliases() -> None:
+    card = parse_card("---\nbase: &b {k: 1, j: 2}\nm:\n  <<: *b\n  j: 3\nn: {<<: [*b, {z: 0}]}\n---\n")
+    assert card.metadata["m"] == {"k": 1, "j": 3} and card.metadata["n"] == {"z": 0, "k": 1, "j": 2}
+    card = parse_card("---\na: &x 1\nb: &x 2\n---\n")
+    assert kinds(card) == [("yaml-syntax", 3)] and "duplicate anchor '&x'" in card.problems[0].message
+    card = parse_card("---\na: 1\nb: *nope\n---\n")
+    assert kinds(card) == [("yaml-syntax", 3)] and "undefined alias 'nope'" in card.problems[0].message
+    card = parse_card("---\n? [a, b]\n: 1\n---\n")
+    assert card.metadata == {} and kinds(card) == [("yaml-syntax", 2)] and "unhashable key" in card.problems[0].message
+
+
+def test_duplicate_keys_at_depth_name_only_top_level_fields() -> None:
+    card = parse_card("---\nlicense: mit\nmodel-index:\n- name: a\n  name: b\nlicense: other\n---\n")
+    assert [(p.kind, p.line, p.field) for p in card.problems] == [
+        ("duplicate-key", 5, None),
+        ("duplicate-key", 6, "license"),
+    ]
+    assert card.line_of("license") == 2 and card.metadata["model-index"] == [{"name": "b"}]
+
+
+def test_binary_and_empty_files_are_said_so() -> None:
+    for content in (b"\x00\x01\x02PK\x03\x04" * 100, bytes(range(256)) * 40, "\x01\x02\x03x" * 100):
+        card = parse_card(content)
+        assert [p.kind for p in card.problems] == ["binary", "missing-front-matter"]
+        assert card.metadata == {} and card.links == () and card.sections == ()
+    for content in (b"", b"\xef\xbb\xbf", "  \n\t\n", b"\r\n\r\n"):
+        assert [p.kind for p in parse_card(content).problems] == ["empty", "missing-front-matter"]
+    card = parse_card(b"---\nlicense: mit\n---\n# Title\nsome \xff\xfe bytes\n")
+    assert card.metadata == {"license": "mit"} and [p.kind for p in card.problems] == ["encoding"]
+
+
+def _json_normalised(value: Any) -> Any:
+    """PyYAML's values as JSON would carry them (keys as str, dates as ISO text, inf/nan as text)."""
+    if isinstance(value, dict):
+        return {str(k): _json_normalised(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_normalised(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _differences(reference: Any, ours: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, Any, Any]]:
+    if type(reference) is not type(ours):
+        yield path, reference, ours
+    elif isinstance(reference, dict):
+        if list(reference) != list(ours):
+            yield path, list(reference), list(ours)
+        else:
+            for key in reference:
+                yield from _differences(reference[key], ours[key], (*path, key))
+    elif isinstance(reference, list):
+        if len(reference) != len(ours):
+            yield path, len(reference), len(ours)
+        else:
+            for index, (a, b) in enumerate(zip(reference, ours, strict=True)):
+                yield from _differences(a, b, (*path, index))
+    elif reference != ours:
+        yield path, reference, ours
+
+
+def _yaml_1_2_difference(reference: Any, ours: Any) -> bool:
+    """A documented difference between PyYAML (YAML 1.1) and the Hub's YAML 1.2 reading."""
+    if isinstance(reference, bool) and isinstance(ours, str):
+        return ours.lower() in ("yes", "no", "on", "off")
+    if isinstance(reference, (int, float)) and isinstance(ours, str):
+        return (
+            "_" in ours or ":" in ours or ours.lower().lstrip("+-").startswith(("0b", "0o")) or abs(reference) >= 2**63
+        )
+    if isinstance(reference, int) and isinstance(ours, int):
+        return reference == int(str(ours), 8)  # a leading zero: octal in YAML 1.1
+    if isinstance(reference, str) and isinstance(ours, float):
+        return float(reference) == ours  # 1e5: a float in YAML 1.2, a string for PyYAML
+    return False
+
+
+def _block(path: Path) -> tuple[str, int] | None:
+    text = path.read_bytes().decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    match = REGEX_YAML_BLOCK.search(text)
+    return (match.group(2), match.group(1).count("\n") + 1) if match else None
+
+
+def test_real_cards_metadata_equals_libyaml_except_yaml_1_2_rules() -> None:
+    """On every real card: values as libyaml + PyYAML's constructor give them (the reference), except documented
+    YAML 1.2 differences; field lines and duplicate keys as PyYAML's composer places them."""
+    checked = explained = 0
+    for path in REAL_CARDS:
+        found = _block(path)
+        if found is None:
+            continue
+        block, first_line = found
+        reference = yaml.load(block, Loader=yaml.CSafeLoader)
+        if not isinstance(reference, dict):
+            continue
+        card = parse_card(path.read_bytes())
+        differences = list(_differences(_json_normalised(reference), card.metadata))
+        unexplained = [d for d in differences if not _yaml_1_2_difference(d[1], d[2])]
+        assert not unexplained, f"{path}: {unexplained[:3]}"
+        explained += len(differences)
+        root = yaml.compose(block, Loader=yaml.CSafeLoader)
+        lines: dict[str, int] = {}
+        duplicates = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.MappingNode):
+                seen = set()
+                for key, value in node.value:
+                    if node is root:
+                        lines.setdefault(str(key.value), key.start_mark.line + first_line)
+                    if key.value in seen:
+                        duplicates.add((key.start_mark.line + first_line, str(key.value)))
+                    seen.add(key.value)
+                    stack.append(value)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+        assert dict(card.field_lines) == lines, path
+        reported = {(p.line, p.message.split("'")[1]) for p in card.problems if p.kind == "duplicate-key"}
+        assert reported == duplicates, path
+        checked += 1
+    assert checked > 1600 and explained >= 5  # the real cards do hit YAML 1.1 booleans and underscores
+
+
+_MARKUP_ORACLE = re.compile(r"<[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK_ORACLE = re.compile(r"\[([^\]\n]{0,300})\]\(\s*<?(https?://[^)\s>]+)", re.IGNORECASE)
+
+
+def _random_lines(pieces: list[str], count: int) -> Iterator[str]:
+    rng = random.Random(20240601)
+    for _ in range(count):
+        yield "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+
+
+def test_linear_markup_stripping_equals_the_regex() -> None:
+    pieces = ["<", ">", "[", "]", "(", ")", "!", "*", "_", "`", "a", " ", "\n", "x" * 150, "![i](u)", "[t](u)", "<b>"]
+    for line in _random_lines(pieces, 30_000):
+        assert _strip_markup(line) == _MARKUP_ORACLE.sub(lambda m: m.group(1) or "", line), repr(line)
+
+
+def test_linear_markdown_links_equal_the_regex() -> None:
+    pieces = ["[", "]", "(", ")", " ", "\n", "<", ">", "http://", "HTTPS://x", "a", "a" * 150, ".", "](http://u", "[t]"]
+    for line in _random_lines(pieces, 30_000):
+        expected = {m.group(2).rstrip(".,;:!?*_'\""): m.group(1) for m in _MD_LINK_ORACLE.finditer(line)}
+        assert _markdown_links(line) == expected, repr(line)
+
+
+def test_hostile_body_lines_parse_in_linear_time() -> None:
+    size = 200_000
+    lines = [
+        "[" * size + " http://x",
+        "license " + "[" * size,
+        "# " + "[" * size,
+        "# a" + " #" * (size // 2) + "b",
+        "license " + "<" * size,
+        "license " + "[a](" * (size // 4),
+        "[a](" * (size // 4) + "http",
+    ]
+    start = time.perf_counter()
+    card = parse_card("---\nlicense: mit\n---\n" + "\n".join(lines) + "\n")
+    assert time.perf_counter() - start < 20  # quadratic regexes took hours on these lines
+    assert [s.title for s in card.sections] == ["[" * size, "a" + " #" * (size // 2) + "b"]
+    assert card.links[0].url == "http://x"

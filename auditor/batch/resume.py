@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import AuditorError, InputError
-from auditor.sources import parse_target
+from auditor.sources.targets import parse_target
 
 
 class Finished:

@@ -66,4 +66,4 @@ def card_field_type(ctx: AuditContext) -> Iterator[Hit]:
 def card_format(ctx: AuditContext) -> Iterator[Hit]:
     facts = ctx.facts
     if facts.card is not None:
-        yield from _problem_hits(facts.card, {"tabs", "encoding", "truncated"})
+        yield from _problem_hits(facts.card, {"tabs", "encoding", "truncated", "binary"})

@@ -20,13 +20,12 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import yaml
-
 from auditor.facts import ModelFacts
 from auditor.families import FamilyMatch, family_catalog, family_for_repo, match_families
 from auditor.findings import Evidence
 from auditor.lineage.prose import derivation_mentions, hub_id_of_url, says_own_derivation
 from auditor.sources.card import string_list, string_value
+from auditor.yamlio import Limits, YamlProblem, parse_yaml
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]{0,95}/[A-Za-z0-9][\w.\-]{0,95}$")
 FAMILY_PREFIX = "family:"
@@ -150,8 +149,8 @@ def _from_config(path: str, text: str) -> list[tuple[str, str, Confidence, Signa
     name = path.rsplit("/", 1)[-1].lower()
     found: list[tuple[str, str, Confidence, Signal]] = []
     try:
-        data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
+        data = json.loads(text) if name.endswith(".json") else parse_yaml(text, Limits()).value
+    except (ValueError, RecursionError, YamlProblem):  # malformed, nested too deep, over a bound
         return found
     if not isinstance(data, dict):
         return found

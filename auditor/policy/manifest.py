@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.yamlio import KeyPath, YamlFileError, load_with_lines
+from auditor.yamlio import KeyPath, YamlFileError, load_with_lines, loads_with_lines
 
 _ENTRY_KEYS = ("id", "revision", "purpose", "owner")
 
@@ -151,11 +151,9 @@ def changed_since(path: str | Path, ref: str, entries: list[ManifestEntry]) -> l
         raise ManifestError(f"--since {ref}: not a commit in {top}")
     if old.returncode != 0:
         return entries  # the manifest is new since ref
-    import yaml
-
     try:
-        previous = parse_manifest(yaml.safe_load(old.stdout), {}, f"{relative}@{ref}")
-    except (yaml.YAMLError, ManifestError):
+        previous = parse_manifest(loads_with_lines(old.stdout, f"{relative}@{ref}")[0], {}, f"{relative}@{ref}")
+    except (YamlFileError, ManifestError):
         return entries  # an unreadable old version: audit everything
     before = {(e.id, e.revision) for e in previous}
     return [e for e in entries if (e.id, e.revision) not in before]

@@ -17,7 +17,7 @@ from auditor.findings import SEVERITIES, Severity
 from auditor.licenses.catalog import CATEGORIES, license_catalog
 from auditor.sources.safefs import read_regular_file
 from auditor.verdict import FAIL_ON_LEVELS, FailOn
-from auditor.yamlio import MAX_CONFIG_FILE_BYTES, KeyPath, YamlFileError, load_with_lines
+from auditor.yamlio import MAX_CONFIG_BYTES, KeyPath, YamlFileError, load_with_lines
 
 CRITERIA = ("training_data", "weights", "evaluation_code", "training_code", "training_metrics")
 COMMERCIAL_LEVELS = ("allowed", "conditional")
@@ -106,7 +106,7 @@ class _Reader:
 
     def choice(self, value: Any, where: KeyPath, allowed: tuple[str, ...]) -> str:
         if value not in allowed:
-            raise self.fail(where, f"{value!r} is not one of {', '.join(allowed)}")
+            raise self.fail(where, f"{value!r:.60} is not one of {', '.join(allowed)}")
         return str(value)
 
 
@@ -142,7 +142,8 @@ def load_policy(path: str | Path) -> Policy:
         commercial = reader.choice(commercial, ("require", "commercial_use"), COMMERCIAL_LEVELS)
     mof_class = require.get("mof_class")
     if mof_class is not None and (isinstance(mof_class, bool) or mof_class not in (1, 2, 3)):
-        raise reader.fail(("require", "mof_class"), f"{mof_class!r} is not a class: use 1, 2 or 3 (1 is the most open)")
+        shown = f"{mof_class!r:.60}"
+        raise reader.fail(("require", "mof_class"), f"{shown} is not a class: use 1, 2 or 3 (1 is the most open)")
     criteria = _criteria(reader, require.get("criteria"))
     for key in ("osaid", "safe_weights", "pinned_revisions"):
         if key in require and not isinstance(require[key], bool):
@@ -209,7 +210,7 @@ def _rules(reader: _Reader, value: Any) -> dict[str, Severity | None]:
 def _digest(path: Path) -> str:
     """sha256 of the policy file, read as safely as the loader read it (a regular file, bounded)."""
     try:
-        return hashlib.sha256(read_regular_file(path, MAX_CONFIG_FILE_BYTES)).hexdigest()
+        return hashlib.sha256(read_regular_file(path, MAX_CONFIG_BYTES)).hexdigest()
     except OSError as error:
         raise PolicyError(f"{path}: cannot read ({error.strerror or error})") from error
 
@@ -244,7 +245,7 @@ def _waivers(reader: _Reader, value: Any) -> tuple[Waiver, ...]:
                 raise reader.fail(where, f"'{key}' is required")
         expires = _date(entry["expires"])
         if expires is None:
-            raise reader.fail((*where, "expires"), f"{entry['expires']!r} is not a date (YYYY-MM-DD)")
+            raise reader.fail((*where, "expires"), f"{entry['expires']!r:.60} is not a date (YYYY-MM-DD)")
         revision = entry.get("revision")
         waivers.append(
             Waiver(

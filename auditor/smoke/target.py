@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.errors import AuditorError
 from auditor.smoke.runner import SmokeOptions, run_smoke
-from auditor.sources import gather, parse_target
+from auditor.sources.targets import gather, parse_target
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,15 @@ MAX_LINKS = 2_000
 MAX_STATEMENTS = 200
 MAX_STATEMENT_CHARS = 300
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*)")  # the title is group 2 without trailing spaces and #
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_FENCE_STARTS = (" ", "`", "~")
+_HEADING_STARTS = ("#", " #", "  #", "   #")
 _URL = re.compile(r"""https?://[^\s<>()\[\]"'`{}|\\^]+""", re.IGNORECASE)
-_MD_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(\s*<?(https?://[^)\s>]+)", re.IGNORECASE)
+# A markdown link [text](url): text up to 300 characters without ']' or a newline (see _markdown_links).
+_LINK_TEXT_END = re.compile(r"[\]\n]")
+_LINK_TAIL = re.compile(r"\]\(\s*<?(https?://[^)\s>]+)", re.IGNORECASE)
+MAX_LINK_TEXT = 300
 _LICENSE_WORDS = re.compile(
     r"\b(licen[cs]e[ds]?|licen[cs]ing|released under|terms of use|acceptable use polic|"
     r"commercial use|non-commercial|noncommercial|all rights reserved)",
@@ -23,27 +28,29 @@ _LICENSE_WORDS = re.compile(
 )
 _TRAILING = ".,;:!?*_'\""
 
-_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "git.sr.ht")
-_LOG_HOSTS = ("wandb.ai", "wandb.me", "tensorboard.dev", "comet.com", "comet.ml", "neptune.ai")
-_PAPER_HOSTS = (
-    "arxiv.org",
-    "aclanthology.org",
-    "aclweb.org",
-    "openreview.net",
-    "doi.org",
-    "papers.nips.cc",
-    "proceedings.neurips.cc",
-    "proceedings.mlr.press",
-    "semanticscholar.org",
-    "biorxiv.org",
-    "medrxiv.org",
-    "ieeexplore.ieee.org",
-    "dl.acm.org",
-    "openaccess.thecvf.com",
-    "jmlr.org",
+_CODE_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com", "git.sr.ht"))
+_LOG_HOSTS = frozenset(("wandb.ai", "wandb.me", "tensorboard.dev", "comet.com", "comet.ml", "neptune.ai"))
+_PAPER_HOSTS = frozenset(
+    (
+        "arxiv.org",
+        "aclanthology.org",
+        "aclweb.org",
+        "openreview.net",
+        "doi.org",
+        "papers.nips.cc",
+        "proceedings.neurips.cc",
+        "proceedings.mlr.press",
+        "semanticscholar.org",
+        "biorxiv.org",
+        "medrxiv.org",
+        "ieeexplore.ieee.org",
+        "dl.acm.org",
+        "openaccess.thecvf.com",
+        "jmlr.org",
+    )
 )
-_LICENSE_HOSTS = ("creativecommons.org", "opensource.org", "spdx.org", "choosealicense.com", "gnu.org")
-_HF_HOSTS = ("huggingface.co", "hf.co")
+_LICENSE_HOSTS = frozenset(("creativecommons.org", "opensource.org", "spdx.org", "choosealicense.com", "gnu.org"))
+_HF_HOSTS = frozenset(("huggingface.co", "hf.co"))
 _HF_NON_MODEL = {
     "docs",
     "blog",
@@ -69,9 +76,13 @@ _REVISION = re.compile(r"""\brevision\s*=\s*["']([\w.\-/]{1,80})["']""")
 _USAGE = re.compile(r"\.from_pretrained\(|\bpipeline\(|SentenceTransformer\(|\bLlama\(model_path|llama-cli|ollama run")
 MAX_REVISIONS = 50
 MAX_CLAIMS = 50
-_CLAIM_HINT = re.compile("releas|availab|publish|open|coming soon")
-_DERIVATION_HINT = re.compile("tuned|based on|quantiz|quantis|merge|distill|delta|xor|on top of")
-_LICENSE_HINT = re.compile("licen|released under|terms of use|acceptable use|commercial|rights reserved")
+_CLAIM_WORDS = ("releas", "availab", "publish", "open", "coming soon")
+_DERIVATION_WORDS = ("tuned", "based on", "quantiz", "quantis", "merge", "distill", "delta", "xor", "on top of")
+_LICENSE_HINT_WORDS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved")
+_CLAIM_HINT = re.compile("|".join(_CLAIM_WORDS))
+_DERIVATION_HINT = re.compile("|".join(_DERIVATION_WORDS))
+_LICENSE_HINT = re.compile("|".join(_LICENSE_HINT_WORDS))
+_ANY_HINT = re.compile("|".join((*_CLAIM_WORDS, *_DERIVATION_WORDS, *_LICENSE_HINT_WORDS)))  # one search gates three
 _CLAIM = re.compile(
     r"\b(code|scripts?|logs?|checkpoints?|datasets?|data|weights)\b.{0,60}\b(releas\w*|available|coming soon|"
     r"open[- ]sourc\w*|publish\w*)|\b(releas\w*|publish\w*|open[- ]sourc\w*)\b.{0,60}\b(code|logs?|data)\b",
@@ -91,25 +102,32 @@ class BodyFacts:
     derivations: list[LicenseStatement] = field(default_factory=list)
 
 
-def _host_is(host: str, names: tuple[str, ...]) -> bool:
-    return any(host == name or host.endswith("." + name) for name in names)
+def _domains(host: str) -> set[str]:
+    """``host`` and every domain it is a subdomain of ("a.b.org" -> a.b.org, b.org, org)."""
+    domains = {host}
+    dot = host.find(".")
+    while dot != -1:
+        domains.add(host[dot + 1 :])
+        dot = host.find(".", dot + 1)
+    return domains
 
 
 def classify_url(url: str) -> LinkKind:
     """Say what a URL points to: code, paper, dataset, model, training logs, a license page …"""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
+    domains = _domains(host)
     path = parts.path.lower()
     segments = [s for s in parts.path.split("/") if s]
-    if _host_is(host, _LICENSE_HOSTS) and ("licen" in path or "publicdomain" in path):
+    if not domains.isdisjoint(_LICENSE_HOSTS) and ("licen" in path or "publicdomain" in path):
         return "license"
     if "licen" in path or "use-policy" in path or "use_policy" in path or path.rstrip("/").endswith("/terms"):
         return "license"
-    if _host_is(host, _LOG_HOSTS) or "tensorboard" in path or ("/runs/" in path and "wandb" in host):
+    if not domains.isdisjoint(_LOG_HOSTS) or "tensorboard" in path or ("/runs/" in path and "wandb" in host):
         return "training_logs"
-    if _host_is(host, _PAPER_HOSTS) or path.endswith(".pdf"):
+    if not domains.isdisjoint(_PAPER_HOSTS) or path.endswith(".pdf"):
         return "paper"
-    if _host_is(host, _HF_HOSTS):
+    if not domains.isdisjoint(_HF_HOSTS):
         if segments[:1] == ["datasets"]:
             return "dataset"
         if segments[:1] == ["spaces"]:
@@ -121,9 +139,9 @@ def classify_url(url: str) -> LinkKind:
         if len(segments) >= 2 and segments[0] not in _HF_NON_MODEL:
             return "model"
         return "other"
-    if _host_is(host, ("kaggle.com",)) and "/datasets/" in path:
+    if "kaggle.com" in domains and "/datasets/" in path:
         return "dataset"
-    if _host_is(host, _CODE_HOSTS):
+    if not domains.isdisjoint(_CODE_HOSTS):
         return "code"
     if host.endswith("readthedocs.io") or host.startswith("docs."):
         return "docs"
@@ -136,21 +154,22 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
     seen_urls: set[str] = set()
     in_fence = False
     current: tuple[str, int, int] | None = None  # title, level, line
-    line_no = line_offset
     links_full = statements_full = False
     lines = body.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # a final newline ends the last line; it does not start another
-    for line_no, raw in enumerate(lines, start=line_offset + 1):
-        line = raw.rstrip("\r")
-        if _FENCE.match(line):
+    carriage_returns = "\r" in body
+    for line_no, line in enumerate(lines, start=line_offset + 1):
+        if carriage_returns:
+            line = line.rstrip("\r")
+        if line.startswith(_FENCE_STARTS) and _FENCE.match(line):
             in_fence = not in_fence
-        elif not in_fence and line.lstrip().startswith("#"):
+        elif not in_fence and line.startswith(_HEADING_STARTS):
             heading = _HEADING.match(line)
             if heading:
                 if current is not None:
                     facts.sections.append(Section(current[0], current[1], current[2], line_no - 1))
-                current = (_clean(heading.group(2)), len(heading.group(1)), line_no)
+                current = (_clean(heading.group(2).rstrip(" \t#")), len(heading.group(1)), line_no)
                 continue
         if in_fence and ("=" in line or "(" in line):
             _collect_code_signals(line, line_no, facts)
@@ -158,23 +177,25 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
             following = lines[line_no - line_offset] if line_no - line_offset < len(lines) else ""
             section = current[0] if current else None
             links_full = _collect_links(line, line_no, facts.links, seen_urls, section, following)
+        if in_fence:
+            continue  # prose only below
         low = line.lower()
-        claim_hint = not in_fence and _CLAIM_HINT.search(low) is not None
-        if claim_hint and len(facts.claims) < MAX_CLAIMS and _CLAIM.search(line):
+        if not _ANY_HINT.search(low):
+            continue
+        if len(facts.claims) < MAX_CLAIMS and _CLAIM_HINT.search(low) and _CLAIM.search(line):
             section = current[0] if current else None
             facts.claims.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
-        if not in_fence and len(facts.derivations) < MAX_CLAIMS and _DERIVATION_HINT.search(low):
+        if len(facts.derivations) < MAX_CLAIMS and _DERIVATION_HINT.search(low):
             section = current[0] if current else None
             facts.derivations.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
-        license_hint = not in_fence and _LICENSE_HINT.search(low) is not None
-        if license_hint and not statements_full and _LICENSE_WORDS.search(line):
+        if not statements_full and _LICENSE_HINT.search(low) and _LICENSE_WORDS.search(line):
             text = _clean(line)
             if text:
                 section = current[0] if current else None
                 facts.statements.append(LicenseStatement(text[:MAX_STATEMENT_CHARS], line_no, section))
                 statements_full = len(facts.statements) >= MAX_STATEMENTS
     if current is not None:
-        facts.sections.append(Section(current[0], current[1], current[2], line_no))
+        facts.sections.append(Section(current[0], current[1], current[2], line_offset + len(lines)))
     if links_full:
         facts.problems.append(CardProblem("truncated", f"more than {MAX_LINKS} links; the rest were not read"))
     if statements_full:
@@ -187,7 +208,7 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
 def _collect_code_signals(line: str, line_no: int, facts: BodyFacts) -> None:
     if facts.usage_line is None and _USAGE.search(line):
         facts.usage_line = line_no
-    if len(facts.revisions) < MAX_REVISIONS:
+    if len(facts.revisions) < MAX_REVISIONS and "revision" in line:
         for revision in _REVISION.findall(line):
             if revision not in facts.revisions and revision != "main":
                 facts.revisions.append(revision)
@@ -196,7 +217,7 @@ def _collect_code_signals(line: str, line_no: int, facts: BodyFacts) -> None:
 def _collect_links(
     line: str, line_no: int, links: list[Link], seen: set[str], section: str | None, following: str
 ) -> bool:
-    texts = {m.group(2).rstrip(_TRAILING): m.group(1) for m in _MD_LINK.finditer(line)}
+    texts = _markdown_links(line)
     context = ""
     for match in _URL.finditer(line):
         url = match.group(0).rstrip(_TRAILING)
@@ -210,9 +231,100 @@ def _collect_links(
     return False
 
 
+def _markdown_links(line: str) -> dict[str, str]:
+    r"""URL -> text of the markdown links in a line, in linear time.
+
+    What ``re.finditer(r"\[([^\]\n]{0,300})\]\(\s*<?(https?://[^)\s>]+)", line, re.I)`` finds (URL with trailing
+    punctuation dropped), without retrying each ``[`` of a long hostile line up to 300 characters: a ``[`` whose
+    closing ``]`` fails skips every ``[`` before that ``]``.
+    """
+    links: dict[str, str] = {}
+    start = line.find("[")
+    while start != -1:
+        end = _LINK_TEXT_END.search(line, start + 1)
+        if end is None:
+            break
+        close = end.start()
+        if line[close] == "\n":
+            start = line.find("[", close + 1)
+        elif close - start - 1 > MAX_LINK_TEXT:
+            start = line.find("[", max(start + 1, close - MAX_LINK_TEXT - 1))
+        elif tail := _LINK_TAIL.match(line, close):
+            links[tail.group(1).rstrip(_TRAILING)] = line[start + 1 : close]
+            start = line.find("[", tail.end())
+        else:
+            start = line.find("[", close + 1)
+    return links
+
+
+_EMPHASIS = re.compile(r"[*_`]+")
+
+
 _MARKUP = re.compile(r"<[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP_STARTS = 16  # up to this many '[' and '<', _MARKUP's retries cost at most 16 scans of the line
 
 
 def _clean(text: str) -> str:
     """Plain text of a line of markdown (links reduced to their text, tags and emphasis dropped)."""
-    return " ".join(_MARKUP.sub(lambda m: m.group(1) or "", text).split())
+    few_starts = text.count("[") + text.count("<") <= _MARKUP_STARTS
+    stripped = _MARKUP.sub(_link_text, text) if few_starts else _strip_markup(text)
+    return " ".join(stripped.split())
+
+
+def _link_text(match: re.Match[str]) -> str:
+    return match.group(1) or ""
+
+
+def _strip_markup(text: str) -> str:
+    """``_MARKUP.sub(_link_text, text)`` in linear time, for lines with many ``[`` or ``<``.
+
+    _MARKUP retries every ``[`` and ``<`` of a long hostile line (quadratic). Here each kind of start is found
+    with ``str.find`` and a start that cannot match skips every later start that must fail for the same reason
+    (the same closing ``]``, no ``)`` left, no ``>`` near enough), so the text is scanned a bounded number of times.
+    tests/test_card_parsing.py checks the equivalence with _MARKUP on generated text.
+    """
+    out: list[str] = []
+    pos = 0  # text[:pos] is done
+    tag, link, emphasis = text.find("<"), text.find("["), _find_emphasis(text, 0)
+    while True:
+        if -1 < tag < pos:
+            tag = text.find("<", pos)
+        if -1 < link < pos:
+            link = text.find("[", pos)
+        if -1 < emphasis < pos:
+            emphasis = _find_emphasis(text, pos)
+        starts = [start for start in (tag, link, emphasis) if start >= 0]
+        if not starts:
+            break
+        start = min(starts)
+        if start == emphasis:  # a run of * _ ` is dropped whole, 1 to 3 characters at a time
+            out.append(text[pos:start])
+            pos = _EMPHASIS.match(text, start).end()  # type: ignore[union-attr]
+        elif start == tag:  # <...> with at most 200 characters inside
+            close = text.find(">", start + 1)
+            if close == -1:
+                tag = -1  # no '>' left: no later '<' can match
+            elif close - start <= 201:
+                out.append(text[pos:start])
+                pos = close + 1
+            else:
+                tag = text.find("<", max(start + 1, close - 201))  # '<' further than 201 from '>' cannot match
+        else:  # [text](target): the text runs to the first ']' after '[', the target to the first ')'
+            close = text.find("]", start + 1)
+            end = text.find(")", close + 2) if close != -1 and text.startswith("(", close + 1) else -1
+            if end != -1:
+                begin = start - 1 if start > pos and text[start - 1] == "!" else start
+                out.append(text[pos:begin])
+                out.append(text[start + 1 : close])
+                pos = end + 1
+            elif close == -1 or text.startswith("(", close + 1):
+                link = -1  # no ']' or no ')' left: no later '[' can match
+            else:
+                link = text.find("[", close + 1)  # every '[' before this ']' fails the same way
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _find_emphasis(text: str, start: int) -> int:
+    match = _EMPHASIS.search(text, start)
+    return match.start() if match else -1

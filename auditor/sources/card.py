@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
-
-from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from auditor.facts import CardFacts, CardProblem
 from auditor.sources.body import parse_body
 from auditor.sources.frontmatter import load_front_matter
 
 _EMPTY_BLOCK = re.compile(r"^\s*---[ \t]*\n---[ \t]*(?:\n|$)")
+# A card is "binary" when the start of it holds a NUL or is mostly control or undecodable characters.
+_BINARY_SAMPLE = 8192
+_BINARY_SHARE = 0.3
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 
 # Expected shapes of the fields the Hub documents (modelcard.md); anything else is kept but not checked.
 _STRING = "a string"
@@ -46,17 +49,27 @@ def decode_card(data: bytes) -> tuple[str, list[CardProblem]]:
 
 
 def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
-    """Parse a model card. Never raises on bad content: problems are recorded with their line."""
+    """Parse a model card. Never raises on bad content: problems are recorded with their line.
+
+    A file that is not text ("binary": a NUL, or over 30% control or undecodable characters in its first 8 KiB) or
+    holds nothing but whitespace ("empty") is not read further: its problems are that kind and
+    "missing-front-matter", so that a source can refuse it and the card rules still see no metadata.
+    """
     problems: list[CardProblem] = []
     if isinstance(content, bytes):
         text, problems = decode_card(content)
     else:
         text = content
     text = text.lstrip("\ufeff")
+    if _looks_binary(text):
+        message = "file is not text (NUL bytes, or mostly control or undecodable characters); not read as a card"
+        return _unread(file, text, [CardProblem("binary", message, 1)])
+    if not text.strip():
+        return _unread(file, text, [CardProblem("empty", "card is empty", 1)])
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
 
-    match = REGEX_YAML_BLOCK.search(text)
+    match = _yaml_block_regex().search(text)
     metadata: dict[str, Any] = {}
     field_lines: dict[str, int] = {}
     if match:
@@ -95,6 +108,38 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         claims=tuple(body_facts.claims),
         derivations=tuple(body_facts.derivations),
         usage_line=body_facts.usage_line,
+    )
+
+
+@functools.cache
+def _yaml_block_regex() -> re.Pattern[str]:
+    """huggingface_hub's front-matter regex, imported on first use (importing huggingface_hub is slow)."""
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+    return REGEX_YAML_BLOCK
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:_BINARY_SAMPLE]
+    if "\x00" in sample:
+        return True
+    return len(_NOT_TEXT.findall(sample)) > len(sample) * _BINARY_SHARE
+
+
+def _unread(file: str, text: str, problems: list[CardProblem]) -> CardFacts:
+    """Facts of a file that is not a card: only why (plus no front matter, as for any card without one)."""
+    problems.append(CardProblem("missing-front-matter", "card has no YAML metadata block", 1))
+    return CardFacts(
+        file=file,
+        metadata={},
+        field_lines={},
+        has_front_matter=False,
+        body_line_offset=0,
+        body_chars=len(text),
+        sections=(),
+        links=(),
+        license_statements=(),
+        problems=tuple(problems),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 MAX_DOCUMENT_BYTES = 1 << 20  # LICENSE-like texts above 1 MiB are not read
-MAX_CARD_BYTES = 4 << 20  # a model card is read up to 4 MiB (the longest real cards are a few hundred KB)
+MAX_CARD_BYTES = 16 << 20  # a model card is read up to 16 MiB, from a folder or the Hub (real cards: a few 100 KB)
 CARD_NAMES = ("README.md", "readme.md", "Readme.md", "README.MD", "README")
 _DOCUMENT = re.compile(
     r"^(?:licen[cs]e|copying|notice|use[_-]?policy|acceptable[_-]use[_-]policy)[\w.\- ]*(?:\.(?:md|txt|rst))?$"

@@ -1,58 +1,29 @@
-"""Tolerant YAML front-matter loading: safe loader (libyaml when present), line numbers, duplicate keys."""
+"""Tolerant, bounded YAML front-matter loading: YAML 1.2 scalars as the Hub reads them, lines, duplicate keys.
+
+Parsing is ``auditor.yamlio.parse_yaml`` (libyaml events built into plain, JSON-safe values; see its docstring for
+the scalar rules and the bounds on depth, nodes, alias expansion and scalar length). Here:
+
+- a block over ``MAX_FRONT_MATTER_BYTES`` (1 MiB; the largest real card's is about 250 KiB) is not parsed at all:
+  a "too-large" problem, metadata ignored (the body is still read by the caller);
+- a block over ``MAX_METADATA_NODES`` (200,000) nodes after alias expansion, nested deeper than ``MAX_DEPTH``
+  (64), with a recursive alias or a scalar over 256 KiB is "too-large" and its metadata ignored;
+- tab indentation (invalid YAML, common in cards) is read as spaces and reported ("tabs");
+- invalid YAML is "yaml-syntax" at the line libyaml names; values that cannot be built (unsupported tags such as
+  ``!!python/object``, a collection used as a key) are "yaml-syntax" too, metadata ignored;
+- duplicate keys at any depth are "duplicate-key" (the last value is used), with the top-level key named.
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from auditor.facts import CardProblem
+from auditor.yamlio import MAX_DEPTH, Limits, Parsed, YamlProblem, parse_yaml
 
-try:  # libyaml's parser is several times faster; fall back to the pure-Python one.
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
-_BOOL = "tag:yaml.org,2002:bool"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-
-
-class HubYamlLoader(_SafeLoader):
-    """Safe loader that resolves scalars like YAML 1.2's core schema, as the Hub does.
-
-    PyYAML follows YAML 1.1, where ``no``, ``on`` and ``yes`` are booleans (``language: [en, no]`` would lose
-    Norwegian) and ``1:20`` is a base-60 integer. Here only true/false are booleans and numbers are decimal or hex.
-    """
-
-
-HubYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
-    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
-}
-HubYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-HubYamlLoader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
-HubYamlLoader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+.0123456789"),
-)
-
-
-def _construct_int(loader: HubYamlLoader, node: yaml.ScalarNode) -> int:
-    text = str(loader.construct_scalar(node))
-    return int(text, 16) if text.lower().startswith("0x") else int(text, 10)
-
-
-HubYamlLoader.add_constructor(_INT, _construct_int)
-
-# Upper bound on the nodes produced when metadata is made JSON-safe: stops alias bombs and recursive aliases.
+MAX_FRONT_MATTER_BYTES = 1024 * 1024
 MAX_METADATA_NODES = 200_000
+_LIMITS = Limits(max_depth=MAX_DEPTH, max_nodes=MAX_METADATA_NODES)
 
 
 @dataclass
@@ -64,139 +35,72 @@ class LoadedMetadata:
     problems: list[CardProblem] = field(default_factory=list)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 def load_front_matter(block: str, first_line: int) -> LoadedMetadata:
     """Parse a front-matter block whose first line is card line ``first_line`` (1-based)."""
     result = LoadedMetadata()
+    size = len(block)
+    if size > MAX_FRONT_MATTER_BYTES or (size > MAX_FRONT_MATTER_BYTES // 4 and _utf8_size(block) > size):
+        size = _utf8_size(block)
+    if size > MAX_FRONT_MATTER_BYTES:
+        limit = MAX_FRONT_MATTER_BYTES // 1024
+        result.problems.append(
+            CardProblem("too-large", f"front matter is {size:,} bytes, more than {limit:,} KiB; ignored", first_line)
+        )
+        return result
     try:
-        node = _compose(block)
-    except yaml.YAMLError as error:
-        repaired = _retry_without_tabs(block, error, first_line, result)
+        parsed = _parse(block)
+    except YamlProblem as problem:
+        repaired = _retry_without_tabs(block, problem, first_line, result)
         if repaired is None:
             return result
-        node = repaired
-    if node is None:
+        parsed = repaired
+    if not parsed.present:
         return result  # empty front matter: nothing declared
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(parsed.value, dict):
+        kind = "list" if isinstance(parsed.value, list) else "scalar"
         result.problems.append(
-            CardProblem("not-a-mapping", f"metadata is a YAML {_node_kind(node)}, not a mapping of fields", first_line)
+            CardProblem("not-a-mapping", f"metadata is a YAML {kind}, not a mapping of fields", first_line)
         )
         return result
-    _find_duplicate_keys(node, first_line, result)
-    for key_node, _ in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            result.field_lines.setdefault(str(key_node.value), key_node.start_mark.line + first_line)
-    try:
-        loader = HubYamlLoader("")
-        constructed = loader.construct_document(node)
-        loader.dispose()
-        budget = [MAX_METADATA_NODES]
-        plain = _to_plain(constructed, budget, set())
-    except _TooLarge:
+    for mapping, key, line in parsed.duplicates:
         result.problems.append(
-            CardProblem("too-large", "metadata expands to too many values (alias bomb?); ignored", first_line)
+            CardProblem(
+                "duplicate-key",
+                f"key '{key}' appears more than once; the last value is used",
+                line + first_line,
+                key if mapping == () else None,
+            )
         )
-        return result
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
-        result.problems.append(CardProblem("yaml-syntax", f"metadata cannot be read: {error}", first_line))
-        return result
-    result.data = plain if isinstance(plain, dict) else {}
+    result.field_lines = {str(path[0]): line + first_line for path, line in parsed.lines.items() if len(path) == 1}
+    result.data = parsed.value
     return result
 
 
-def _node_kind(node: yaml.Node) -> str:
-    return "list" if isinstance(node, yaml.SequenceNode) else "scalar"
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _compose(text: str) -> yaml.Node | None:
-    loader = HubYamlLoader(text)
-    try:
-        return loader.get_single_node()
-    finally:
-        loader.dispose()
+def _parse(block: str) -> Parsed:
+    return parse_yaml(block, _LIMITS, line_depth=1)
 
 
-def _retry_without_tabs(block: str, error: yaml.YAMLError, first_line: int, result: LoadedMetadata) -> yaml.Node | None:
+def _retry_without_tabs(block: str, problem: YamlProblem, first_line: int, result: LoadedMetadata) -> Parsed | None:
     """YAML forbids tab indentation; cards use it anyway. Expand tabs, retry, and say so."""
-    line = _error_line(error, first_line)
-    tab_lines = [i + first_line for i, text in enumerate(block.split("\n")) if "\t" in text]
-    if tab_lines:
+    line = first_line + (problem.line or 0)
+    if problem.kind == "syntax" and "\t" in block:
+        tab_line = next(i for i, text in enumerate(block.split("\n")) if "\t" in text) + first_line
         try:
-            node = _compose(block.expandtabs(2))
-        except yaml.YAMLError:
+            parsed = _parse(block.expandtabs(2))
+        except YamlProblem:
             pass
         else:
-            result.problems.append(
-                CardProblem(
-                    "tabs",
-                    f"metadata uses tab characters (line {tab_lines[0]}); read with tabs as spaces",
-                    tab_lines[0],
-                )
-            )
-            return node
-    problem = getattr(error, "problem", None) or str(error).split("\n")[0]
-    result.problems.append(CardProblem("yaml-syntax", f"metadata is not valid YAML: {problem}", line))
+            message = f"metadata uses tab characters (line {tab_line}); read with tabs as spaces"
+            result.problems.append(CardProblem("tabs", message, tab_line))
+            return parsed
+    if problem.kind == "limit":
+        result.problems.append(CardProblem("too-large", f"metadata {problem.message}; ignored", line))
+    elif problem.kind == "content":
+        result.problems.append(CardProblem("yaml-syntax", f"metadata cannot be read: {problem.message}", line))
+    else:
+        result.problems.append(CardProblem("yaml-syntax", f"metadata is not valid YAML: {problem.message}", line))
     return None
-
-
-def _error_line(error: yaml.YAMLError, first_line: int) -> int:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-    return (mark.line + first_line) if mark is not None else first_line
-
-
-def _find_duplicate_keys(root: yaml.Node, first_line: int, result: LoadedMetadata) -> None:
-    stack: list[yaml.Node] = [root]
-    visited: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                    key = str(key_node.value)
-                    if key in seen:
-                        line = key_node.start_mark.line + first_line
-                        result.problems.append(
-                            CardProblem(
-                                "duplicate-key",
-                                f"key '{key}' appears more than once; the last value is used",
-                                line,
-                                key if node is root else None,
-                            )
-                        )
-                    seen.add(key)
-                stack.append(value_node)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _to_plain(value: Any, budget: list[int], active: set[int]) -> Any:
-    """JSON-safe copy of constructed YAML, bounded in size and safe against recursive aliases."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooLarge
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (dict, list, set, tuple)):
-        if id(value) in active:
-            raise _TooLarge
-        active.add(id(value))
-        try:
-            if isinstance(value, dict):
-                return {str(k): _to_plain(v, budget, active) for k, v in value.items()}
-            return [_to_plain(v, budget, active) for v in value]
-        finally:
-            active.discard(id(value))
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    return str(value)

@@ -47,7 +47,14 @@ from auditor.facts import (
 )
 from auditor.once import OncePerKey
 from auditor.sources.card import parse_card
-from auditor.sources.common import MAX_CONFIG_BYTES, MAX_DOCUMENT_BYTES, find_card, is_config, is_document
+from auditor.sources.common import (
+    MAX_CARD_BYTES,
+    MAX_CONFIG_BYTES,
+    MAX_DOCUMENT_BYTES,
+    find_card,
+    is_config,
+    is_document,
+)
 from auditor.sources.datasets import named_datasets
 from auditor.sources.deadline import Deadline
 from auditor.sources.hubcache import MetaCache, Record, default_root
@@ -73,7 +80,6 @@ from auditor.weights.remote import scan_remote
 
 log = logging.getLogger(__name__)
 
-MAX_CARD_BYTES = 16 << 20  # a model card above 16 MiB is not read
 MAX_REMOTE_SCANS = 16  # pickle-capable files scanned per repository (a few range reads each); the rest are listed
 MAX_API_BYTES = 64 << 20  # a model_info reply of a repository with very many files stays below this
 MAX_RANGE_BYTES = 64 << 20  # one read_range call

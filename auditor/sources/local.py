@@ -35,13 +35,16 @@ MAX_LISTED_FILES = 100_000
 HASH_BUDGET = 8 << 30  # bytes of local weight files hashed per audit (sha256 runs at about 1.5 GB/s)
 
 
-def _bare_card_bytes(path: Path, target: str) -> bytes:
+def _bare_card_bytes(path: Path, target: str, notes: list[AccessNote]) -> bytes:
+    """A bare card's bytes: truncated at MAX_CARD_BYTES (with a note) like a folder's card; a binary file, a FIFO,
+    a device or a symlink leaving its folder is an input error."""
     try:
-        data = Confined.at(path.parent).read(path.name, MAX_CARD_BYTES)
+        data = _read_card(Confined.at(path.parent), path.name, notes, strict=True)
     except FileRefused as refused:
         raise InputError(f"{target}: not read: {refused.strerror}") from refused
     except OSError as error:
         raise InputError(f"{target}: cannot read ({error.strerror})") from error
+    assert data is not None
     if b"\0" in data:  # an empty card is a card (the Hub has some); its problems are the card parser's to say
         raise InputError(f"{target}: binary file (NUL bytes), not a model card")
     return data
@@ -51,9 +54,11 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
     """Facts from a bare model card: only the card is known, not the repository's files."""
     if not path.exists():
         raise TargetNotFoundError(f"{target}: no such file")
-    data = _bare_card_bytes(path, target)
+    notes: list[AccessNote] = []
+    data = _bare_card_bytes(path, target, notes)
     card = parse_card(data, path.name)
-    identity = _identity(path, card, data)
+    resolved = path.resolve()
+    identity = _identity(resolved, card, data)
     fallback = path.parent.name if path.name.lower().startswith("readme") else path.stem
     return ModelFacts(
         target=target,
@@ -61,17 +66,19 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
         model_id=identity.hub_id if identity else fallback,
         revision=identity.revision if identity else None,
         sha=identity.revision if identity else None,
-        location=str(path.resolve()),
+        location=str(resolved),
         card=card,
         files=None,
+        access=tuple(notes),
         identity_basis=identity.basis if identity else None,
     )
 
 
 def _identity(path: Path, card: CardFacts | None, data: bytes | None) -> Identity | None:
-    """The Hub identity of a local snapshot or card (HF cache layout, org__name folder, the card's own links)."""
+    """The Hub identity of a local snapshot or card (``path`` resolved: HF cache layout, org__name folder, the
+    card's own links)."""
     text = data.decode("utf-8", errors="replace") if data is not None else None
-    return derive_identity(path.resolve(), card, text)
+    return derive_identity(path, card, text)
 
 
 def read_weights_file(path: Path, target: str, *, hash_budget: int = HASH_BUDGET) -> ModelFacts:
@@ -152,12 +159,15 @@ def _read(folder: Confined, relative: str, limit: int, notes: list[AccessNote]) 
         return None
 
 
-def _read_card(folder: Confined, name: str, notes: list[AccessNote]) -> bytes | None:
-    """The card, truncated at MAX_CARD_BYTES (with a note) rather than refused."""
+def _read_card(folder: Confined, name: str, notes: list[AccessNote], *, strict: bool = False) -> bytes | None:
+    """The card, truncated at MAX_CARD_BYTES (with a note) rather than refused; ``strict`` raises what cannot
+    be opened instead of noting it."""
     try:
         with folder.open(name) as handle:
             data = handle.read(MAX_CARD_BYTES + 1)
     except OSError as error:
+        if strict:
+            raise
         notes.append(AccessNote("refused", f"{name}: not read: {error.strerror or error}", name))
         return None
     if len(data) > MAX_CARD_BYTES:

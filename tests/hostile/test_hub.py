@@ -43,7 +43,7 @@ def test_bad_replies_are_one_line_and_the_batch_goes_on(hub: FakeHub, tmp_path: 
     hub.inject(Fault("/api/models/acme/cycle-a", body=b"<html><body>502 Bad Gateway</body></html>"))
     hub.inject(Fault("/api/models/acme/cycle-b", body=b"[]"))
     targets = ["acme/cycle-a", "acme/cycle-b", "acme/no-card"]
-    outcome = run_auditor("audit", *targets, "--format", "jsonl", env={"HF_HOME": str(tmp_path)})
+    outcome = run_auditor("audit", *targets, "--format", "jsonl", "--quiet", env={"HF_HOME": str(tmp_path)})
     assert_clean(outcome, codes=(2,))
     lines = outcome.stderr.splitlines()
     assert lines == [
