@@ -354,6 +354,37 @@ def licenses_command(query: str | None, fmt: str) -> None:
         click.echo(template.render(explanation=explanation.to_dict(), records=explanation.records), nl=False)
 
 
+@cli.command("families")
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@debug_option
+def families_command(name: str | None, fmt: str) -> None:
+    """List the model-family knowledge base, or explain one family or version.
+
+    NAME is a family id (llama), a version name (Llama 2), a canonical repo (meta-llama/Llama-2-7b-hf) or a model
+    name (TheBloke/Llama-2-13B-chat-GGUF): each version's licenses by period, with their sources.
+    """
+    import json
+
+    from auditor.families import UnknownFamilyError, explain_family, family_catalog
+    from auditor.render.templates import environment
+
+    template = environment().get_template("families.txt.j2")
+    if name is None:
+        families = [f.to_dict() for f in sorted(family_catalog(), key=lambda f: f.id)]
+        click.echo(json.dumps(families, indent=2, ensure_ascii=False) if fmt == "json" else
+                   template.render(families=families), nl=fmt == "json")  # fmt: skip
+        return
+    try:
+        explanation = explain_family(name)
+    except UnknownFamilyError as error:
+        _fail(str(error))
+    if fmt == "json":
+        click.echo(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(template.render(family=explanation.to_dict()), nl=False)
+
+
 @cli.command("mof")
 @click.argument("records", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

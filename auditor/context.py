@@ -14,8 +14,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from auditor.facts import ModelFacts
-from auditor.licenses.resolve import LicenseProfile, resolve_license
+from auditor.findings import Evidence
+from auditor.licenses.catalog import LicenseRecord
+from auditor.licenses.resolve import LicenseProfile, resolve_license, stated_restrictions
+from auditor.lineage.data import TrainingData, training_data
 from auditor.lineage.effective import EffectiveTerms, effective_terms
+from auditor.lineage.inherit import inherit_license
 from auditor.lineage.summary import LineageSummary, summarize
 from auditor.lineage.tree import LineageNode
 from auditor.openness.assess import Openness, assess_openness, compare_with_mot
@@ -43,18 +47,32 @@ class AuditContext:
 
     @cached_property
     def license(self) -> LicenseProfile:
-        return resolve_license(self.facts)
+        """The model's own license: as declared, else its parent's when the card says so or it is a plain copy."""
+        return inherit_license(resolve_license(self.facts), self.facts, self.lineage)
+
+    @cached_property
+    def stated(self) -> list[tuple[LicenseRecord, Evidence]]:
+        """Terms the card body states for the model that restrict more than its declared license."""
+        card_file = self.facts.card.file if self.facts.card else None
+        return [(record, Evidence(file=card_file, line=mention.line, excerpt=mention.text[:200]))
+                for mention, record in stated_restrictions(self.license)]  # fmt: skip
+
+    @cached_property
+    def training_data(self) -> list[TrainingData]:
+        """Training data the knowledge base knows, named by Hub id or in training sentences of the card."""
+        return training_data(self.facts.card)
 
     @cached_property
     def effective(self) -> EffectiveTerms:
-        """Own license ∧ every ancestor's ∧ the binding terms of the training data."""
+        """Own license ∧ what the card body states ∧ every ancestor's ∧ the binding terms of the training data."""
         training = set(training_datasets(self.facts.card))
         datasets = [(d.id, d.license) for d in self.facts.datasets if d.found and d.id in training]
-        return effective_terms(self.facts.model_id, self.license, self.lineage, datasets)
+        return effective_terms(self.facts.model_id, self.license, self.lineage, datasets, stated=self.stated,
+                               data=self.training_data)  # fmt: skip
 
     @cached_property
     def lineage_summary(self) -> LineageSummary:
-        return summarize(self.facts, self.lineage, self.effective)
+        return summarize(self.facts, self.lineage, self.effective, self.training_data)
 
     @cached_property
     def openness(self) -> Openness:

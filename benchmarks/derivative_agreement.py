@@ -10,8 +10,8 @@ auditor/schema/audit-result.schema.json). What the audit says is reduced to four
 - commercial use: ``lineage.effective.terms.commercial_use`` when present, else ``license.terms.commercial_use``,
   else ``unknown``;
 - tier: ``verdict.status`` ``conditions``/``fail`` as is; ``pass`` becomes ``conditions`` when the terms carry
-  anything beyond notice/attribution (or commercial use is ``conditional``, or the verdict lists obligations), so
-  today's pass/fail schema and the coming pass/conditions/fail one are scored alike; ``error`` stays ``error``;
+  anything beyond notice/attribution (or commercial use is ``conditional``, or the verdict lists obligations beyond
+  notice), so the old pass/fail schema and the pass/conditions/fail one are scored alike; ``error`` stays ``error``;
 - parent family found: the labelled family appears among the families recognised in the audit's parents
   (``lineage.base_models``, every node of ``lineage.tree``, or a future ``lineage.families``), or a labelled parent
   id is among them; for family ``other`` it is enough that no other family is claimed;
@@ -27,6 +27,7 @@ fails, then family or commercial-use mismatches. ``--strict-conflicts`` reads ev
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -82,6 +83,30 @@ FAMILY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("stable-diffusion", r"stable-diffusion|waifu-diffusion|openjourney|(^|/)sd-?[123]"),
     )
 )
+
+
+# The knowledge base's families (rules/families: family id, version id) in the labels' family names; families the
+# labels file under "other" (DeepSeek, ChatGLM, Baichuan, StableLM …) are left out.
+KB_FAMILIES: dict[tuple[str, str | None], str] = {
+    ("llama", "1"): "llama1", ("llama", "2"): "llama2", ("llama", "3"): "llama3", ("llama", "3.1"): "llama3",
+    ("llama", "3.2"): "llama3", ("llama", "3.3"): "llama3", ("mistral", "mixtral"): "mixtral",
+    ("mistral", "miqu"): "miqu", ("eleutherai", "pythia"): "pythia", ("eleutherai", "gpt-j"): "gpt-j",
+    ("eleutherai", "gpt-neox"): "gpt-neox", ("stable-diffusion", "xl"): "sdxl",
+}  # fmt: skip
+KB_WHOLE_FAMILIES = {
+    "code-llama": "codellama", "mistral": "mistral", "falcon": "falcon", "mpt": "mpt", "bloom": "bloom",
+    "qwen": "qwen", "yi": "yi", "phi": "phi", "gemma": "gemma", "starcoder": "starcoder", "t5": "t5", "flux": "flux",
+    "stable-diffusion": "stable-diffusion",
+}  # fmt: skip
+
+
+def kb_family(entry: object) -> str | None:
+    """A ``lineage.families`` entry of the audit result as a label family name (a plain string is taken as is)."""
+    if isinstance(entry, str):
+        return entry
+    entry = _mapping(entry)
+    family, version = str(entry.get("family")), entry.get("version")
+    return KB_FAMILIES.get((family, None if version is None else str(version))) or KB_WHOLE_FAMILIES.get(family)
 
 
 @dataclass(frozen=True)
@@ -229,14 +254,15 @@ def observe(result: Mapping[str, Any]) -> Observed:
     terms = _mapping(effective.get("terms")) or _mapping(license_.get("terms"))
     use = str(terms.get("commercial_use") or "unknown")
     conditions = {str(c) for c in terms.get("conditions") or ()}
-    obligations = verdict.get("obligations") or []
+    # schema 2 obligations carry a level: notice-only duties (keep the license text) do not make a pass conditional
+    obligations = [o for o in verdict.get("obligations") or () if _mapping(o).get("level", "condition") != "notice"]
     status = str(verdict.get("status") or "error")
     tier = status
     if status == "pass" and (use == "conditional" or conditions - NOTICE_ONLY or obligations):
         tier = "conditions"
     declared = [str(_mapping(b).get("id")) for b in lineage.get("base_models") or () if _mapping(b).get("id")]
     parents = tuple(dict.fromkeys([*declared, *_tree_ids(lineage.get("tree"))]))
-    families = families_of(parents) | {str(f) for f in lineage.get("families") or ()}
+    families = families_of(parents) | {f for f in map(kb_family, lineage.get("families") or ()) if f}
     licenses = effective.get("licenses") or [license_.get("spdx")]
     rules = {str(_mapping(f).get("rule")) for f in result.get("findings") or ()}
     return Observed(
@@ -360,6 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-confidence", choices=CONFIDENCE, default="low", help="grade only labels this sure")
     parser.add_argument("--strict-conflicts", action="store_true", help="treat every labelled conflict as fail")
     parser.add_argument("--worst", type=int, default=10, help="how many of the worst disagreements to list")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="also count the held-out half (sha1 of the folder ends in 0-4) and the rest apart",
+    )
     args = parser.parse_args(argv)
     if not args.labels.is_file():
         print(f"error: no labels file at {args.labels}", file=sys.stderr)
@@ -380,7 +411,20 @@ def main(argv: list[str] | None = None) -> int:
         graded.append(grade(label, observe(result)))
     print(render_rows(graded, args.markdown))
     print(summary(graded, args.worst, args.markdown))
+    if args.split:
+        for name, half in (("held-out", True), ("development", False)):
+            part = [g for g in graded if held_out(g.label.folder) == half]
+            counts = Counter(g.grade for g in part)
+            print(
+                f"{name} ({len(part)} cards): right {counts['right']}   partly {counts['partly']}   "
+                f"wrong {counts['wrong']}   let through {sum(g.severity >= 3.5 for g in part)}"
+            )
     return 0
+
+
+def held_out(folder: str) -> bool:
+    """The held-out half of the cards: sha1(folder) ends in 0-4 (rules are developed on the rest)."""
+    return hashlib.sha1(folder.encode("utf-8")).hexdigest()[-1] in "01234"
 
 
 if __name__ == "__main__":

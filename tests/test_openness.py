@@ -376,7 +376,8 @@ def test_weights_from_the_listing_under_effective_terms(tmp_path: Path) -> None:
 
     card = "---\nlicense: apache-2.0\nbase_model: meta-llama/Llama-2-7b-hf\n---\n# A fine-tune\n"
     only_card = card_only(tmp_path, card).openness.criteria["weights"]
-    assert only_card.status == "unverified" and only_card.terms_status == "open"
+    # The parent is not looked up from a bare card, but its family record (Llama 2) supplies its terms.
+    assert only_card.status == "unverified" and only_card.terms_status == "restricted"
     assert "only the card was read" in only_card.reason
     root = tmp_path / "org__tuned"
     root.mkdir()

@@ -257,7 +257,7 @@ def test_training_data_is_only_what_the_lineage_calls_training(tmp_path: Path) -
     )
     result = audit(str(card))
     roles = {d["id"]: d["role"] for d in result.to_dict()["lineage"]["datasets"]}
-    assert roles == {"unknown": "training", "acme/real-data": "training", "gsm8k": "evaluation"}
+    assert roles == {"acme/real-data": "training", "gsm8k": "evaluation"}  # the placeholder "unknown" is no dataset
     bom = json.loads(RENDERERS["cyclonedx"]([result]))
     by_ref = components(bom)
     model = components(bom)["model-1"]

@@ -252,7 +252,38 @@ def license_prose_only(ctx: AuditContext) -> Iterator[Hit]:
         mention = profile.prose[0]
         card = ctx.facts.card
         evidence = Evidence(file=card.file if card else None, line=mention.line, excerpt=mention.text[:200])
-        yield Hit(f"the license ({mention.license_id}) is named only in the card's text", (evidence,))
+        named = mention.record.name if mention.record is not None else mention.license_id
+        yield Hit(f"the license ({named}) is named only in the card's text", (evidence,))
+
+
+@checker("LIC-BODY-CONTRADICTS")
+def license_body_contradicts(ctx: AuditContext) -> Iterator[Hit]:
+    """The card's text states terms for the model that restrict more than the license declared elsewhere."""
+    profile = ctx.license
+    by_record: dict[str, list[Evidence]] = {}
+    for record, evidence in ctx.stated:
+        by_record.setdefault(record.spdx, []).append(evidence)
+    for record, evidence in ctx.stated:
+        lines = by_record.pop(record.spdx, None)
+        if lines is None:
+            continue  # said once per license, with every line that states it
+        also = f" (also line {', '.join(str(e.line) for e in lines[1:])})" if len(lines) > 1 else ""
+        yield Hit(
+            f"{profile.expression} is declared ({profile.terms.commercial_use} commercial use), but the card says "
+            f'"{(evidence.excerpt or "")[:160]}" (line {evidence.line}){also}: {record.name}, commercial use '
+            f"{record.terms.commercial_use}; the more restrictive terms apply",
+            (_declared(profile), *lines[:3]),
+        )
+
+
+@checker("LIC-INHERITED")
+def license_inherited(ctx: AuditContext) -> Iterator[Hit]:
+    profile = ctx.license
+    if profile.resolved_from != "base model":
+        return
+    why = "the card says so" if profile.inherits is not None else "it is a copy (quantized, converted or re-uploaded)"
+    yield Hit(f"no license of its own: {why}, so its parent's license applies ({profile.expression})",
+              tuple(profile.evidence[-2:]))  # fmt: skip
 
 
 @checker("LIC-DEPRECATED-SPDX")

@@ -27,7 +27,10 @@ _INHERITED = (
     "name-prefix", "display-built-with", "acceptable-use-policy", "use-restrictions", "user-cap",
     "output-use-limit", "research-only", "attribution", "notice", "share-alike",
 )  # fmt: skip
-_UNRESOLVED = {"missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id", "not-resolved"}
+# Parents the audit tried to read and could not (a bare card's parents are not looked up at all: no source can).
+_UNRESOLVED = {"missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id"}
+_SIGNALS = {"name": "the model's name", "tags": "the card's tags", "title": "the card's title",
+            "prose": "the card's text", "gguf": "the GGUF metadata", "config": "config.json"}  # fmt: skip
 
 
 def _ancestors(ctx: AuditContext) -> list[tuple[tuple[str, ...], LineageNode]]:
@@ -52,6 +55,15 @@ def grants_more(own: LicenseTerms, ancestor: LicenseTerms) -> list[str]:
     if dropped and own.commercial_use != "forbidden":
         clauses.append(f"{', '.join(dropped)} must pass to derivatives")
     return clauses
+
+
+def _how_sure(node: LineageNode) -> str:
+    """How the parent was found, when it is not declared (a family read from the name is a guess to check)."""
+    if node.confidence == "high":
+        return ""
+    where = _SIGNALS.get(node.signal, node.signal)
+    basis = "; terms from the family record" if node.family_terms_used else ""
+    return f" [found in {where}, {node.confidence} confidence{basis}]"
 
 
 def _sources_of(record: LicenseRecord, fact: str) -> list[Evidence]:
@@ -79,9 +91,8 @@ def lineage_license_conflict(ctx: AuditContext) -> Iterator[Hit]:
         clauses = grants_more(own.terms, record.terms)
         if clauses:
             yield Hit(
-                f"{own.expression} declared, but {_chain(path)} is under {record.name} [{record.spdx}] "
-                f"({'; '.join(clauses)}): "
-                "its terms still apply",
+                f"{own.expression} declared, but {_chain(path)} is under {record.name} [{record.spdx}]"
+                f"{_how_sure(node)} ({'; '.join(clauses)}): its terms still apply",
                 (*own.evidence[:1], *node.evidence[:1], *_sources_of(record, "commercial_use")[:1]),
             )
 
@@ -93,7 +104,7 @@ def lineage_non_commercial(ctx: AuditContext) -> Iterator[Hit]:
         return  # a known license that allows more is LINEAGE-LICENSE-CONFLICT; one that forbids it, LIC-NON-COMMERCIAL
     for path, node, record in _ancestor_records(ctx):
         if record.terms.commercial_use == "forbidden":
-            yield Hit(f"commercial use is forbidden: {_chain(path)} is under {record.name}",
+            yield Hit(f"commercial use is forbidden: {_chain(path)} is under {record.name}{_how_sure(node)}",
                       (*node.evidence[:1], *_sources_of(record, "commercial_use")[:1]))  # fmt: skip
 
 
@@ -132,13 +143,13 @@ def lineage_data_non_commercial(ctx: AuditContext) -> Iterator[Hit]:
 
 @checker("LINEAGE-DATA-TERMS")
 def lineage_data_terms(ctx: AuditContext) -> Iterator[Hit]:
-    """Training data under share-alike terms or output-use limits: a risk to state, not a prohibition."""
+    """Training data under share-alike terms, output-use limits or contested rights: a risk to state."""
     from auditor.licenses.catalog import license_catalog
-
-    if not ctx.license.known or ctx.license.terms.commercial_use == "forbidden":
-        return
+    from auditor.lineage.data import RISK_TERMS
     from auditor.sources.datasets import training_datasets
 
+    if ctx.effective.terms.commercial_use == "forbidden":
+        return  # the weights may not be used commercially anyway (LIC-NON-COMMERCIAL, LINEAGE-*-NON-COMMERCIAL)
     binding = {s.name for s in _data_sources(ctx) if s.record.terms.commercial_use == "forbidden"}
     training = set(training_datasets(ctx.facts.card))
     for dataset in ctx.facts.datasets:
@@ -151,9 +162,36 @@ def lineage_data_terms(ctx: AuditContext) -> Iterator[Hit]:
             terms = ", ".join(f"{r.spdx} ({r.category})" for r in limiting)
             yield Hit(
                 f"training data {dataset.id} is under {terms} while the weights claim commercial use "
-                f"({ctx.license.terms.commercial_use})",
+                f"({ctx.effective.terms.commercial_use})",
                 (Evidence(url=f"https://huggingface.co/datasets/{dataset.id}"),),
             )
+    for item in ctx.training_data:
+        risks = [t for t in RISK_TERMS if t in item.record.terms]
+        if item.record.id in binding or not risks:
+            continue
+        cited = [item.record.sources[f"terms.{t}"] for t in risks if f"terms.{t}" in item.record.sources]
+        generated = f", written by {item.record.generated_by}" if item.record.generated_by else ""
+        yield Hit(
+            f"training data {item.record.name}{generated}: {', '.join(risks)}",
+            (item.evidence, *(Evidence(url=c.url, excerpt=c.quote or c.note) for c in cited[:2])),
+        )
+
+
+@checker("LINEAGE-FAMILY-TERMS")
+def lineage_family_terms(ctx: AuditContext) -> Iterator[Hit]:
+    """Parents whose terms come from the family record, not from their own card (not read, or a family only)."""
+    for path, node in _ancestors(ctx):
+        if node.family_terms_used and node.status not in _UNRESOLVED:
+            yield Hit(f"{_chain(path)}{_how_sure(node)}: {node.note}", tuple(node.evidence[:1]))
+
+
+@checker("LINEAGE-NOT-LOOKED-UP")
+def lineage_not_looked_up(ctx: AuditContext) -> Iterator[Hit]:
+    """Parents a source that cannot read other repositories (a bare card) did not look up."""
+    for path, node in _ancestors(ctx):
+        if node.status == "not-resolved" and not node.family_terms_used:
+            yield Hit(f"{_chain(path)}: not looked up (audit a Hub id or pass --models-dir to read it); "
+                      "its terms are not known", tuple(node.evidence[:1]))  # fmt: skip
 
 
 @checker("LINEAGE-UNRESOLVED")

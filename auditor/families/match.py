@@ -28,6 +28,7 @@ from auditor.knowledge import (
 )
 
 MatchKind = Literal["repo", "name", "architecture"]
+MAX_NAME_TEXT = 1_000  # a name (repo id, tag, title) is searched in its first 1,000 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
     same text also names one of its versions.
     """
     catalog = catalog or family_catalog()
-    text = text[:MAX_TEXT]
+    text = text[: MAX_NAME_TEXT if scope == "name" else MAX_TEXT]
     hits: list[FamilyMatch] = []
     repo_regex = _repo_regex(catalog)
     if repo_regex is not None:

@@ -7,7 +7,9 @@ from functools import cache
 
 from auditor.licenses.catalog import license_catalog
 
-_NOT_THE_LICENSE = re.compile(r"(modified version of|based on|derived from|variant of|inspired by)( the)?( \S+){0,2} $")
+_NOT_THE_LICENSE = re.compile(
+    r"(modified version of|based on|derived from|variant of|inspired by|modified|custom|adapted)( the)?( \S+){0,2} $"
+)
 
 
 _TOKEN = re.compile(r"[a-z0-9+]+(?:\.[a-z0-9+]+)*")
@@ -33,11 +35,18 @@ def _phrases() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(phrases.items(), key=lambda p: -len(p[0])))
 
 
-def phrase_in(text: str) -> str | None:
-    """The license a text names, unless it only names the license another one is based on."""
+def phrase_match(text: str) -> tuple[str, str] | None:
+    """The license a text names and the phrase that names it, unless it only names the license another one is
+    based on."""
     words = " " + " ".join(_words(text)) + " "
     for phrase, license_id in _phrases():
         position = words.find(f" {phrase} ")
         if position >= 0:
-            return None if _NOT_THE_LICENSE.search(words[: position + 1]) else license_id
+            return None if _NOT_THE_LICENSE.search(words[: position + 1]) else (license_id, phrase)
     return None
+
+
+def phrase_in(text: str) -> str | None:
+    """The license a text names, unless it only names the license another one is based on."""
+    found = phrase_match(text)
+    return found[0] if found else None

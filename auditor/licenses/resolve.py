@@ -20,21 +20,32 @@ from auditor.licenses.catalog import (
     license_catalog,
 )
 from auditor.licenses.detect import TextMatch, detect_text
-from auditor.licenses.names import phrase_in
+from auditor.licenses.names import phrase_match
+from auditor.licenses.statements import statement_kind, statement_record
 from auditor.licenses.terms import combine_all, combine_any
 from auditor.sources.card import string_list, string_value
 
-ResolvedFrom = Literal["license", "license_name", "license_link", "file", "prose", "none"]
+ResolvedFrom = Literal[
+    "license", "license_name", "license_link", "file", "weights", "prose", "base model", "family", "none"
+]
+COMMERCIAL_RANK = {"allowed": 0, "conditional": 1, "unknown": 2, "forbidden": 3}
 _CC_URL = re.compile(r"creativecommons\.org/(?:licenses/([a-z-]+)/(\d\.\d)|publicdomain/zero/1\.0)")
 
 
 @dataclass(frozen=True, slots=True)
 class ProseMention:
-    """A license named in a sentence of the card body."""
+    """A license named (or terms stated) in a sentence of the card body.
+
+    ``kind`` is ``license`` when a known license is named, ``non-commercial`` / ``research-only`` for restrictions
+    stated in words (``record`` is then a LicenseRef for them), ``inherit`` for "same license as the base model".
+    """
 
     license_id: str
     line: int
     text: str
+    kind: str = "license"
+    record: LicenseRecord | None = None
+    vague: bool = False  # named without a version ("the Llama license")
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class LicenseProfile:
     prose: tuple[ProseMention, ...] = ()
     prose_unidentified: tuple[ProseMention, ...] = ()
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    inherits: ProseMention | None = None  # "same license as the base model": the license comes from the parent
 
     @property
     def known(self) -> bool:
@@ -78,8 +90,8 @@ class LicenseProfile:
             "unknown_ids": list(self.unknown_ids),
             "detected_files": [m.to_dict() for m in self.detected_files],
             "prose": [
-                {"license": p.license_id or None, "line": p.line, "text": p.text}
-                for p in (*self.prose, *self.prose_unidentified)
+                {"license": p.license_id or None, "line": p.line, "text": p.text, "kind": p.kind}
+                for p in (*self.prose, *self.prose_unidentified, *([self.inherits] if self.inherits else []))
             ],
             "sources": [e.to_dict() for e in self.evidence],
         }
@@ -179,13 +191,18 @@ def _records_by_url(catalog: LicenseCatalog) -> dict[str, LicenseRecord]:
     return index
 
 
-_EXPLICIT = re.compile(r"^\W*licen[cs]e\s*:\s*(.+)$", re.IGNORECASE)
+_EXPLICIT = re.compile(r"^\W*licen[cs]e(?:\(s\))?\s*:\s*(.+)$", re.IGNORECASE)
 _CLAUSE = re.compile(r"[.;]\s+|[，。；]|,\s*(?:while|whereas|but)\s+|\s+while\s+")
-_CODE_SCOPE = re.compile(r"\b(code|codes|codebase|source|repo|repository|scripts?|software)\b|代码|仓库", re.I)
-_MODEL_SCOPE = re.compile(r"\b(models?|weights?|checkpoints?|parameters)\b|模型|权重", re.I)
+_CODE_SCOPE = re.compile(
+    r"\b(code|codes|codebase|source|repo|repository|scripts?|software|datasets?|data|corpus|annotations)\b|代码|仓库|数据",
+    re.I,
+)
+_MODEL_SCOPE = re.compile(r"\b(models?|weights?|checkpoints?|parameters|lora|adapter)\b|模型|权重", re.I)
 _CLAIM = re.compile(r"\b(licensed under|released under|governed by|comply with|subject to|under the|follow)\b", re.I)
 _NO_VALUE = re.compile(r"^\W*(other|unknown|none|n/?a|tbd|more information needed|see below|see above)\W*$", re.I)
+_COMPARING = re.compile(r"\b(than|compared to|better|worse|vs\.?|versus|unlike)\b", re.I)
 _URL = re.compile(r"https?://\S+")
+_CELL_NAME = re.compile(r"[^a-z0-9]")
 
 
 def _link_in(text: str) -> str | None:
@@ -196,36 +213,149 @@ def _link_in(text: str) -> str | None:
     return None
 
 
-def prose_mentions(facts: ModelFacts) -> tuple[list[ProseMention], list[ProseMention]]:
-    """Licenses named in the card's license statements, and license claims that name nothing known.
+def _squash(text: str) -> str:
+    return _CELL_NAME.sub("", text.lower())
 
-    An explicit "License: X" line wins. Clauses about code ("the code is Apache-2.0") or about a license the
-    model's is only based on ("a modified version of the Apache 2.0 license") do not name the model's license.
+
+def _table_row_about_other_model(text: str, model_id: str) -> bool:
+    """A table row (| name | … | license |) that names a model other than this one: its license is not ours."""
+    cells = [c.strip() for c in text.strip().strip("|").split("|")]
+    if len(cells) < 3:
+        return False
+    own = _squash(model_id.replace("__", "/").rsplit("/", 1)[-1])
+    return not any(own and _squash(cell) == own for cell in cells)
+
+
+_CELL_NON_COMMERCIAL = re.compile(r"^\W*non[- ]?commercial\W*$", re.IGNORECASE)
+
+
+def _row_cell_terms(text: str) -> str | None:
+    """A table row's bare "Non-commercial" license cell, made a sentence the statement patterns read."""
+    cells = [c.strip() for c in text.strip().strip("|").split("|")]
+    if len(cells) >= 3 and any(_CELL_NON_COMMERCIAL.match(cell) for cell in cells):
+        return "non-commercial license"
+    return None
+
+
+def _mention(text: str, line: int, where: str) -> ProseMention | None:
+    """The license a clause names, or the restriction it states; None when it says neither."""
+    text = _row_cell_terms(text) or text if "|" in text else text
+    named = phrase_match(text)
+    if named is not None:
+        return ProseMention(named[0], line, text, vague=not re.search(r"\d", named[1]))
+    license_id = _link_in(text)
+    if license_id:
+        return ProseMention(license_id, line, text)
+    kind = statement_kind(text)
+    if kind in ("non-commercial", "research-only"):
+        record = statement_record(kind, text, where)
+        return ProseMention(record.id, line, text, kind, record)
+    if kind == "inherit":
+        return ProseMention("", line, text, "inherit")
+    return None
+
+
+def _prefer_versions(found: list[ProseMention]) -> list[ProseMention]:
+    """Drop a license named without a version ("Meta's Llama license") when the card names a version of it."""
+    named = {m.license_id for m in found if not m.vague}
+    kept = []
+    for mention in found:
+        stem = re.match(r"[a-z]{4,}", mention.license_id)
+        versioned = stem is not None and any(i != mention.license_id and i.startswith(stem.group(0)) for i in named)
+        if not (mention.vague and versioned):
+            kept.append(mention)
+    return kept
+
+
+# "Yi models are subject to the Yi license": a statement about a set of other models, not about this one.
+_SUBJECT = re.compile(r"^\W*(?:all\s+)?(?:the\s+)?(?P<name>[\w.\-/ ]{2,40}?)\s+models\s+(?:are|were)\b", re.I)
+
+
+def _own_families(facts: ModelFacts) -> set[str]:
+    """Families the model's name names or its card says it derives from: licenses of other families are not its
+    own."""
+    from auditor.families import family_for_repo, match_families  # the family knowledge base reads this package
+    from auditor.lineage.prose import derivation_mentions
+
+    own = {m.family for m in match_families(facts.model_id, "name")}
+    for mention in derivation_mentions(facts.card, facts.model_id):
+        family = mention.family or (family_for_repo(mention.hub_id) if mention.hub_id else None)
+        if family is not None:
+            own.add(family.family)
+    return own
+
+
+def _about_another_family(clause: str, own: set[str]) -> bool:
+    """A clause about the models of a family this card never says it belongs to ("Yi models are subject to …")."""
+    from auditor.families import family_catalog, match_families
+
+    subject = _SUBJECT.match(clause)
+    if subject is None:
+        return False
+    named = {m.family for m in match_families(subject.group("name"), "prose") if m.decisive}
+    record = family_catalog().get(subject.group("name"))
+    named |= {record[0].id} if record else set()
+    return bool(named) and not named & own
+
+
+def prose_mentions(facts: ModelFacts) -> tuple[list[ProseMention], list[ProseMention]]:
+    """Licenses named (or restrictions stated) in the card's license statements, and license claims that name
+    nothing known; an "inherit" statement ("same license as the base model") comes last in the first list.
+
+    An explicit "License: X" line wins. Clauses about code ("the code is Apache-2.0"), about a license the model's
+    is only based on ("a modified version of the Apache 2.0 license"), comparisons with other models and rows of
+    tables that list other models' licenses do not name the model's license.
     """
     card = facts.card
     statements = card.license_statements if card else ()
+    where = facts.location
     found: list[ProseMention] = []
     unidentified: list[ProseMention] = []
+    inherits: list[ProseMention] = []
+    own_families = _own_families(facts) if statements else set()
     for statement in statements:
+        if _table_row_about_other_model(statement.text, facts.model_id):
+            continue
         explicit = _EXPLICIT.match(statement.text)
         if explicit and not _NO_VALUE.match(explicit.group(1)):
-            value = explicit.group(1).strip()
-            record = license_catalog().get(value)
-            license_id = record.id if record is not None and not record.is_placeholder else None
-            license_id = license_id or phrase_in(value) or _link_in(value)
-            mention = ProseMention(license_id or "", statement.line, statement.text)
-            return ([mention], []) if license_id else ([], [mention])
+            mention = _mention(explicit.group(1).strip(), statement.line, where)
+            if mention is not None and mention.kind != "inherit":
+                return [ProseMention(mention.license_id, statement.line, statement.text, mention.kind,
+                                     mention.record)], []  # fmt: skip
     for statement in statements:
+        if _table_row_about_other_model(statement.text, facts.model_id):
+            continue
         for clause in _CLAUSE.split(statement.text):
-            license_id = phrase_in(clause) or _link_in(clause)
-            if license_id is None:
+            if _COMPARING.search(clause) or _about_another_family(clause, own_families):
+                continue
+            mention = _mention(clause, statement.line, where)
+            if mention is None:
                 if _CLAIM.search(clause) and re.search(r"licen[cs]e", clause, re.I):
                     unidentified.append(ProseMention("", statement.line, statement.text))
                 continue
-            code_only = _CODE_SCOPE.search(clause) and not _MODEL_SCOPE.search(clause)
-            if not code_only:
-                found.append(ProseMention(license_id, statement.line, statement.text))
-    return found, unidentified
+            code_or_data_only = _CODE_SCOPE.search(clause) and not _MODEL_SCOPE.search(clause)
+            if code_or_data_only:
+                continue
+            mention = ProseMention(mention.license_id, statement.line, statement.text, mention.kind, mention.record,
+                                   mention.vague)  # fmt: skip
+            (inherits if mention.kind == "inherit" else found).append(mention)
+    return [*_prefer_versions(found), *inherits[:1]], unidentified
+
+
+def stated_restrictions(profile: LicenseProfile) -> list[tuple[ProseMention, LicenseRecord]]:
+    """What the card body says about the model's terms that restricts commercial use more than the license
+    declared elsewhere (front matter, license_name/link, a LICENSE file, the weights' metadata)."""
+    if not profile.known or profile.resolved_from in ("prose", "family", "base model"):
+        return []
+    catalog = license_catalog()
+    found = []
+    for mention in profile.prose:
+        record = mention.record or catalog.get(mention.license_id)
+        if record is None or record.is_placeholder or record in profile.records:
+            continue
+        if COMMERCIAL_RANK[record.terms.commercial_use] > COMMERCIAL_RANK[profile.terms.commercial_use]:
+            found.append((mention, record))
+    return found
 
 
 def _is_license_file(path: str) -> bool:
@@ -271,9 +401,12 @@ def resolve_license(facts: ModelFacts, catalog: LicenseCatalog | None = None) ->
 
     matches = tuple(detect_text(doc.path, doc.text, catalog) for doc in facts.documents)
     mentions, unidentified = prose_mentions(facts)
+    inherits = next((m for m in mentions if m.kind == "inherit"), None)
+    mentions = [m for m in mentions if m.kind != "inherit"]
     resolved_from: ResolvedFrom = "license" if alternatives != [[]] else "none"
     if resolved_from == "none":
-        fallback, resolved_from, where = _fallback(name, link, matches, tuple(mentions), catalog)
+        fallback, resolved_from, where = _fallback(name, link, matches, _weights_licenses(facts), tuple(mentions),
+                                                   catalog)  # fmt: skip
         if fallback is not None:
             alternatives = [[fallback]]
             evidence.append(_fallback_evidence(resolved_from, where, card_file, card))
@@ -289,18 +422,47 @@ def resolve_license(facts: ModelFacts, catalog: LicenseCatalog | None = None) ->
         alternatives=tuple(tuple(a) for a in alternatives), resolved_from=resolved_from, terms=terms,
         category=category, osi_approved=osi, unknown_ids=tuple(dict.fromkeys(unknown)),
         deprecated_ids=tuple(deprecated), placeholders=tuple(placeholders), detected_files=matches,
-        prose=tuple(mentions), prose_unidentified=tuple(unidentified), evidence=tuple(evidence),
+        prose=tuple(mentions), prose_unidentified=tuple(unidentified), evidence=tuple(evidence), inherits=inherits,
     )  # fmt: skip
+
+
+def profile_of(
+    records: tuple[LicenseRecord, ...], evidence: Evidence, resolved_from: ResolvedFrom = "family"
+) -> LicenseProfile:
+    """A profile for licenses known from elsewhere than the model's own card (a family record)."""
+    terms, category, osi = combine_all(records)
+    return LicenseProfile(
+        declared=(), name=None, link=None, expression=_render([list(records)]), records=records,
+        alternatives=(records,), resolved_from=resolved_from, terms=terms, category=category, osi_approved=osi,
+        evidence=(evidence,),
+    )  # fmt: skip
+
+
+_WEIGHTS_LICENSE_KEYS = ("general.license", "license")  # GGUF general.license; safetensors __metadata__ license
+
+
+def _weights_licenses(facts: ModelFacts) -> tuple[tuple[str, str], ...]:
+    """(file, license) written into the weight files' own metadata."""
+    found = []
+    for weight in facts.weights or ():
+        for key in _WEIGHTS_LICENSE_KEYS:
+            value = weight.metadata.get(key)
+            if isinstance(value, str) and value.strip():
+                found.append((weight.path, value.strip()[:200]))
+                break
+    return tuple(found)
 
 
 def _fallback(
     name: str | None,
     link: str | None,
     matches: tuple[TextMatch, ...],
+    weights: tuple[tuple[str, str], ...],
     mentions: tuple[ProseMention, ...],
     catalog: LicenseCatalog,
 ) -> tuple[LicenseRecord | None, ResolvedFrom, str | int | None]:
-    """For ``other``/``unknown`` or no license: license_name, then license_link, a LICENSE text, then prose."""
+    """For ``other``/``unknown`` or no license: license_name, then license_link, a LICENSE text, the weight files'
+    metadata (GGUF ``general.license``), then prose."""
     if name:
         record = catalog.get(name)
         if record is not None and not record.is_placeholder:
@@ -312,14 +474,21 @@ def _fallback(
     for match in matches:
         if _is_license_file(match.path) and match.license_id and match.confidence in ("high", "medium"):
             return catalog.get(match.license_id), "file", match.path
+    for path, value in weights:
+        record = catalog.get(value)
+        if record is not None and not record.is_placeholder:
+            return record, "weights", f"{path}: {value}"
     if mentions:
-        return catalog.get(mentions[0].license_id), "prose", mentions[0].line
+        return mentions[0].record or catalog.get(mentions[0].license_id), "prose", mentions[0].line
     return None, "none", None
 
 
 def _fallback_evidence(how: ResolvedFrom, where: str | int | None, card_file: str, card: Any) -> Evidence:
     if how == "file":
         return Evidence(file=str(where))
+    if how == "weights":
+        path, _, value = str(where).partition(": ")
+        return Evidence(file=path, field="general.license", excerpt=value)
     if how == "prose":
         return Evidence(file=card_file, line=int(where) if isinstance(where, int) else None)
     if how == "license_link":

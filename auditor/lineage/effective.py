@@ -12,9 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from auditor.findings import Evidence
 from auditor.licenses.catalog import LicenseRecord, LicenseTerms, license_catalog
 from auditor.licenses.resolve import LicenseProfile
 from auditor.licenses.terms import Combined, combine_all, combine_any
+from auditor.lineage.data import TrainingData
 from auditor.lineage.tree import LineageNode
 
 Origin = Literal["own", "ancestor", "dataset"]
@@ -27,16 +29,21 @@ DATA_CONDITIONS_THAT_BIND = ("output-use-limit", "research-only")
 
 @dataclass(frozen=True, slots=True)
 class TermSource:
-    """A license that binds the model, and how: its own, an ancestor's (with the chain), or its training data's."""
+    """A license that binds the model, and how: its own (front matter, or terms its card body states), an
+    ancestor's (with the chain, and whether the ancestor's card or the family record says so), or its training
+    data's."""
 
     record: LicenseRecord
     origin: Origin
-    name: str | None = None  # the ancestor model or dataset id
+    name: str | None = None  # the ancestor model or dataset id; "card body" for terms the card states in prose
     via: tuple[str, ...] = ()  # audited model → … → ancestor
+    basis: str | None = None  # for an ancestor: "card", "hub card data" or "family record"
+    evidence: Evidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"license": self.record.spdx, "id": self.record.id, "origin": self.origin, "name": self.name,
-                "via": list(self.via)}  # fmt: skip
+        return {"license": self.record.spdx, "id": self.record.id, "license_name": self.record.name,
+                "origin": self.origin, "name": self.name, "via": list(self.via), "basis": self.basis,
+                "evidence": self.evidence.to_dict() if self.evidence else None}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -86,9 +93,26 @@ def ancestor_sources(model_id: str, tree: Sequence[LineageNode] | None) -> list[
             profile = ancestor.license
             if profile is None or not profile.known:
                 continue
+            evidence = ancestor.evidence[0] if ancestor.evidence else None
             for record in profile.records:
                 if not record.is_placeholder:
-                    sources.append(TermSource(record, "ancestor", ancestor.id, path))
+                    sources.append(TermSource(record, "ancestor", ancestor.id, path, ancestor.basis, evidence))
+    return sources
+
+
+def stated_sources(stated: Iterable[tuple[LicenseRecord, Evidence]]) -> list[TermSource]:
+    """Terms the card body states for the model that restrict more than its declared license: they bind too."""
+    return [TermSource(record, "own", "card body", (), None, evidence) for record, evidence in stated]
+
+
+def training_data_sources(model_id: str, data: Iterable[TrainingData]) -> list[TermSource]:
+    """The binding part of the terms of training data the knowledge base knows (Alpaca, ShareGPT …)."""
+    sources = []
+    for item in data:
+        binding = item.binding
+        if binding is not None:
+            sources.append(TermSource(binding, "dataset", item.record.id, (model_id, item.record.id), None,
+                                      item.evidence))  # fmt: skip
     return sources
 
 
@@ -110,13 +134,19 @@ def effective_terms(
     profile: LicenseProfile,
     tree: Sequence[LineageNode] | None,
     datasets: Iterable[tuple[str, Sequence[str]]] = (),
+    *,
+    stated: Iterable[tuple[LicenseRecord, Evidence]] = (),
+    data: Iterable[TrainingData] = (),
 ) -> EffectiveTerms:
-    """Own license ∧ ancestors ∧ binding data terms; for an own ``A OR B``, the option that restricts least."""
-    inherited = [*ancestor_sources(model_id, tree), *dataset_sources(model_id, datasets)]
+    """Own license ∧ terms the card body states ∧ ancestors ∧ binding data terms; for an own ``A OR B``, the
+    option that restricts least."""
+    inherited = [*stated_sources(stated), *ancestor_sources(model_id, tree), *dataset_sources(model_id, datasets),
+                 *training_data_sources(model_id, data)]  # fmt: skip
     options: list[list[LicenseRecord]] = [list(option) for option in profile.alternatives] or [[]]
     combined: list[tuple[Combined, list[TermSource]]] = []
+    own_evidence = profile.evidence[0] if profile.evidence else None
     for option in options:
-        own = [TermSource(record, "own") for record in option]
+        own = [TermSource(record, "own", None, (), None, own_evidence) for record in option]
         sources = _unique([*own, *inherited])
         combined.append((combine_all([s.record for s in sources]), sources))
     best = combine_any([c for c, _ in combined])

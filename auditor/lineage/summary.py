@@ -8,6 +8,7 @@ from typing import Any
 
 from auditor.facts import ModelFacts
 from auditor.findings import Evidence
+from auditor.lineage.data import TrainingData
 from auditor.lineage.effective import EffectiveTerms
 from auditor.lineage.tree import LineageNode, unresolved_parents
 from auditor.repositories.roles import RANK
@@ -22,6 +23,19 @@ class LineageSummary:
     unresolved: tuple[str, ...]
     effective: EffectiveTerms | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    training_data: tuple[TrainingData, ...] = ()
+
+    @property
+    def families(self) -> list[dict[str, Any]]:
+        """The model families recognised among the ancestors (one entry per family version), surest first."""
+        found: dict[tuple[str, str | None], dict[str, Any]] = {}
+        for node in self.tree:
+            for _, ancestor in node.walk():
+                family = ancestor.to_dict()["family"] if ancestor.family is not None else None
+                if family is not None:
+                    found.setdefault((family["family"], family["version"]),
+                                     {**family, "node": ancestor.id, "basis": ancestor.basis})  # fmt: skip
+        return list(found.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -29,6 +43,8 @@ class LineageSummary:
             "datasets": [dict(d) for d in self.datasets],
             "tree": [n.to_dict() for n in self.tree],
             "unresolved": list(self.unresolved),
+            "families": self.families,
+            "training_data": [t.to_dict() for t in self.training_data],
             "effective": self.effective.to_dict() if self.effective is not None else None,
         }
 
@@ -41,16 +57,24 @@ def _declared_in(evidence: list[Evidence]) -> str:
         return "card:base_model"
     if first.field == "baseModels":
         return "hub:baseModels"
+    if first.field in ("model id", "tags") or (first.field or "").startswith("general."):
+        return f"{first.file + ':' if first.file else ''}{first.field}"
     if first.file and first.line:
         return f"{first.file}:line {first.line}"
     return first.file or first.field or "unknown"
 
 
-def summarize(facts: ModelFacts, tree: list[LineageNode] | None, effective: EffectiveTerms | None) -> LineageSummary:
-    """The lineage section: parents as found (with where each is declared), datasets with their role — training
-    only where the evidence says the model was trained on it (not benchmarks, model-index evaluation sets or
-    placeholders) — and their card licenses."""
-    base_models = tuple({"id": n.id, "relation": n.relation, "declared_in": _declared_in(n.evidence)}
+def summarize(
+    facts: ModelFacts,
+    tree: list[LineageNode] | None,
+    effective: EffectiveTerms | None,
+    data: list[TrainingData] | None = None,
+) -> LineageSummary:
+    """The lineage section: parents as found (with where each is declared and how sure), datasets with their role
+    — training only where the evidence says the model was trained on it (not benchmarks, model-index evaluation
+    sets or placeholders) — and their card licenses, and the training data the knowledge base knows."""
+    base_models = tuple({"id": n.id, "relation": n.relation, "declared_in": _declared_in(n.evidence),
+                         "kind": n.kind, "confidence": n.confidence, "signal": n.signal}
                         for n in tree or ())  # fmt: skip
     card = facts.card
     datasets: dict[str, dict[str, Any]] = {}
@@ -73,4 +97,4 @@ def summarize(facts: ModelFacts, tree: list[LineageNode] | None, effective: Effe
         if read.id in datasets:
             datasets[read.id].update({"card_found": read.found, "license": list(read.license), "note": read.note})
     return LineageSummary(base_models, tuple(datasets.values()), tuple(tree or ()), tuple(unresolved_parents(tree)),
-                          effective)  # fmt: skip
+                          effective, training_data=tuple(data or ()))  # fmt: skip

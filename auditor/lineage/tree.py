@@ -9,14 +9,18 @@ from typing import Any, Literal
 
 from auditor.errors import AuditorError, HubUnavailableError, OfflineMissingError, TargetNotFoundError
 from auditor.facts import ModelFacts
+from auditor.families import FamilyMatch, family_catalog
 from auditor.findings import Evidence
 from auditor.licenses.resolve import LicenseProfile, resolve_license
-from auditor.lineage.parents import find_parents
+from auditor.lineage.family_terms import family_terms
+from auditor.lineage.parents import Confidence, ParentKind, Signal, find_parents
 from auditor.once import OncePerKey
 
 NodeStatus = Literal[
-    "resolved", "gated", "missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id", "not-resolved"
-]
+    "resolved", "gated", "missing", "unreachable", "offline", "cycle", "depth-limit", "not-a-hub-id", "not-resolved",
+    "family",
+]  # fmt: skip
+Basis = Literal["card", "hub card data", "family record"]
 MAX_DEPTH = 6
 Fetch = Callable[[str], ModelFacts]
 
@@ -32,6 +36,15 @@ class LineageNode:
     license: LicenseProfile | None = None
     parents: list[LineageNode] = field(default_factory=list)
     note: str | None = None
+    kind: ParentKind = "model"
+    confidence: Confidence = "high"
+    signal: Signal = "base_model"
+    family: FamilyMatch | None = None
+    basis: Basis | None = None  # where the license comes from: the parent's own card, or the family record
+
+    @property
+    def family_terms_used(self) -> bool:
+        return self.basis == "family record"
 
     def walk(self, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], LineageNode]]:
         """Every ancestor with the path that leads to it (child first)."""
@@ -52,9 +65,23 @@ class LineageNode:
             "license": profile.expression if profile else None,
             "category": profile.category if profile and profile.known else None,
             "obligations": list(profile.terms.conditions) if profile and profile.known else [],
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "signal": self.signal,
+            "family": _family_dict(self.family),
+            "basis": self.basis,
             "evidence": [e.to_dict() for e in self.evidence],
             "parents": [p.to_dict() for p in self.parents],
         }
+
+
+def _family_dict(match: FamilyMatch | None) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    record = family_catalog().records.get(match.family)
+    version = record.version(match.version) if record else None
+    name = version.name if version else (record.name if record else match.family)
+    return {"family": match.family, "version": match.version, "name": name, "confidence": match.confidence}
 
 
 class FactsCache:
@@ -75,8 +102,20 @@ class FactsCache:
 
 
 def unresolved_parents(tree: list[LineageNode] | None) -> list[str]:
-    """Ids of every ancestor that could not be audited (not resolved from its own card or the Hub's card data)."""
-    return [n.id for node in tree or () for _, n in node.walk() if n.status not in ("resolved", "gated")]
+    """Ids of every ancestor model that could not be audited (not resolved from its own card or the Hub's card
+    data); family parents are not models and are never looked up."""
+    return [n.id for node in tree or () for _, n in node.walk() if n.status not in ("resolved", "gated", "family")]
+
+
+def _use_family_terms(node: LineageNode) -> None:
+    """The family record's license for a parent whose own terms could not be read, saying so on the node."""
+    terms = family_terms(node.family)
+    if terms is None:
+        if node.kind == "family":
+            node.note = "the family is named without a version: the record gives no license"
+        return
+    node.license, node.basis = terms.profile, "family record"
+    node.note = f"{node.note}; {terms.note}" if node.note else terms.note
 
 
 def folder_fetch(models_dir: Path) -> Fetch:
@@ -100,19 +139,27 @@ def resolve_lineage(facts: ModelFacts, cache: FactsCache | None, *, max_depth: i
 def _parents(facts: ModelFacts, cache: FactsCache | None, depth: int, path: tuple[str, ...]) -> list[LineageNode]:
     nodes = []
     for parent in find_parents(facts):
-        node = LineageNode(parent.id, parent.relation, "not-resolved", list(parent.evidence))
+        node = LineageNode(parent.id, parent.relation, "not-resolved", list(parent.evidence), kind=parent.kind,
+                           confidence=parent.confidence, signal=parent.signal, family=parent.family)  # fmt: skip
         nodes.append(node)
+        if parent.kind == "family":
+            node.status = "family"
+            _use_family_terms(node)
+            continue
         if not parent.hub_id:
             node.status, node.note = "not-a-hub-id", "a local path or a name, not a Hub id: cannot be looked up"
+            _use_family_terms(node)
             continue
         if parent.id.lower() in path:
             node.status, node.note = "cycle", f"{parent.id} is already an ancestor on this path"
             continue
         if cache is None:
-            node.note = "parents are resolved through the Hub (or --models-dir); this source has neither"
+            node.note = "not looked up: parents are read through the Hub (or --models-dir); this source has neither"
+            _use_family_terms(node)
             continue
         if depth <= 0:
             node.status, node.note = "depth-limit", f"lineage deeper than {MAX_DEPTH} levels was not followed"
+            _use_family_terms(node)
             continue
         result = cache.get(parent.id)
         if isinstance(result, AuditorError):
@@ -122,11 +169,15 @@ def _parents(facts: ModelFacts, cache: FactsCache | None, depth: int, path: tupl
                 OfflineMissingError: "offline",
             }.get(type(result), "unreachable")  # type: ignore[assignment]
             node.note = str(result)
+            _use_family_terms(node)
             continue
         node.license = resolve_license(result)
         gated = any(n.kind == "gated" for n in result.access)
         node.status = "gated" if gated and result.card is None else "resolved"
+        node.basis = "hub card data" if node.status == "gated" else "card"
         if gated:
             node.note = "gated: access not granted; read from the Hub's card data"
+        if not node.license.known:
+            _use_family_terms(node)
         node.parents = _parents(result, cache, depth - 1, (*path, parent.id.lower()))
     return nodes

@@ -15,6 +15,8 @@ MAX_TEXT = 400
 MAX_BLOCK_LINES = 60
 MAX_BLOCK_TEXT = 2_000
 MAX_PARAGRAPH_LINES = 30  # a longer run of soft-wrapped lines is read in pieces (bounded work per sentence)
+MAX_LINE_CHARS = 4_000  # a longer line is read in its first 4,000 characters (prose lines are far shorter)
+MAX_SENTENCE_CHARS = 4_000  # the text of a sentence searched for links and made plain (its passage keeps 400)
 
 _FENCE = re.compile(r"^ {0,3}(```+(?!.*`)|~~~+)\s*([\w+.-]*)")  # CommonMark: a backtick fence's info has no backtick
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
@@ -66,7 +68,8 @@ def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Pa
         position = offset + len(sentence)
         if _CUE.search(sentence.lower()):
             line = paragraph[max(bisect_right(offsets, max(offset, 0)) - 1, 0)][0]
-            found.append(Passage("sentence", _plain(sentence)[:MAX_TEXT], line, section, _urls(sentence)))
+            bounded = sentence[:MAX_SENTENCE_CHARS]  # the regexes below then do bounded work on hostile text
+            found.append(Passage("sentence", _plain(bounded)[:MAX_TEXT], line, section, _urls(bounded)))
     return found
 
 
@@ -86,7 +89,8 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
             passages.extend(_sentences(paragraph, section))
         paragraph.clear()
 
-    for line_no, raw in enumerate(body.split("\n"), start=line_offset + 1):
+    for line_no, whole in enumerate(body.split("\n"), start=line_offset + 1):
+        raw = whole[:MAX_LINE_CHARS]
         fence = _FENCE.match(raw)
         if block is not None:
             if fence:
