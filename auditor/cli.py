@@ -29,12 +29,12 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except (click.Abort, KeyboardInterrupt):
-        click.echo("auditor: interrupted", err=True)
+        say("interrupted")
         sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
         if "--debug" in sys.argv:
             raise
-        click.echo(f"auditor: internal error: {type(error).__name__}: {error} (run with --debug for details)", err=True)
+        say(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
         sys.exit(EXIT_INPUT)
     sys.exit(code if isinstance(code, int) else EXIT_PASS)
 
@@ -91,8 +91,21 @@ def _smoke_config(allow_pickle: bool, max_weights: int, timeout: float) -> Any:
     return SmokeOptions(allow_pickle=allow_pickle, max_weights=max_weights, timeout=timeout)
 
 
+def say(message: object) -> None:
+    """One line on standard error, ``auditor: …``, safe whatever the message holds (card or Hub text)."""
+    from auditor.safe_text import stderr_line
+
+    click.echo(f"auditor: {stderr_line(message)}", err=True)
+
+
+def _error_line(outcome: Any) -> str:
+    from auditor.safe_text import stderr_line
+
+    return f"auditor: {stderr_line(outcome.error)}"
+
+
 def _fail(message: str) -> None:
-    click.echo(f"auditor: {message}", err=True)
+    say(message)
     sys.exit(EXIT_INPUT)
 
 
@@ -246,7 +259,7 @@ def audit(
     try:
         tally = write_batch(
             todo, auditor, sink, jobs=Jobs.default(jobs or workers), progress=batch and not quiet,
-            skipped=len(wanted) - len(todo), on_error=None if quiet_errors else lambda o: f"auditor: {o.error}",
+            skipped=len(wanted) - len(todo), on_error=None if quiet_errors else _error_line,
         )  # fmt: skip
     except AuditorError as error:
         _fail(str(error))
@@ -254,12 +267,12 @@ def audit(
         done = stop.tally
         where = f" to {output}" if output is not None else ""
         hint = f"; finish with the same command and --resume {output}" if fmt == "jsonl" and output else ""
-        click.echo(f"auditor: interrupted: {done.done} of {done.total} results written{where}{hint}", err=True)
+        say(f"interrupted: {done.done} of {done.total} results written{where}{hint}")
         sys.exit(EXIT_INTERRUPTED)
     if tally.written:
-        click.echo(f"auditor: {tally.written}", err=True)
+        say(tally.written)
     if batch and not quiet:
-        click.echo(f"auditor: {tally.summary()}", err=True)
+        say(tally.summary())
     sys.exit(tally.exit_code)
 
 
@@ -279,12 +292,12 @@ def _write_report(
 
             written = write_html(results, output)
             more = f" and {len(written) - 1} pages" if len(written) > 1 else ""
-            click.echo(f"auditor: wrote {written[0]}{more}", err=True)
+            say(f"wrote {written[0]}{more}")
             return
         output.write_text(chosen[fmt](results), encoding="utf-8")
     except OSError as error:
         raise click.UsageError(f"cannot write {output}: {error.strerror}") from error
-    click.echo(f"auditor: wrote {output}", err=True)
+    say(f"wrote {output}")
 
 
 def _read_policy(path: Path) -> Any:
@@ -358,7 +371,7 @@ def mof_command(records: tuple[Path, ...], fmt: str) -> None:
     classes = classify_files(records)
     for item in classes:
         if item.error:
-            click.echo(f"auditor: {item.error}", err=True)
+            say(item.error)
     done = [c.to_dict() for c in classes if c.outcome is not None]
     if fmt == "json":
         click.echo(json.dumps(done[0] if len(done) == 1 and len(records) == 1 else done, indent=2))
@@ -411,7 +424,7 @@ def check_command(
     renderers = {**RENDERERS, "json": render_json_list}
     for result in results:
         if result.error is not None:
-            click.echo(f"auditor: {result.error.message}", err=True)
+            say(result.error.message)
     stale = results[0].verdict.policy.waivers_stale if results and results[0].verdict.policy else ()
     summary = render_check_summary(
         results, policy=policy.identity(), fail_on=settings.fail_on, fail_on_source=settings.fail_on_source,
@@ -490,13 +503,13 @@ def smoke_command(
     if (fmt or ("text" if sys.stdout.isatty() else "json")) == "json":
         click.echo(json.dumps({"target": target, "smoke": smoke}, indent=2))
     else:
-        from auditor.render.templates import terminal_safe
+        from auditor.safe_text import terminal_safe
 
         click.echo(f"{str(smoke.get('status', '?')).upper()}  {terminal_safe(target)}")
         for key, value in smoke.items():
             if key != "status":
                 click.echo(f"  {key}: {terminal_safe(value)}")
     if smoke.get("status") == "skipped":
-        click.echo(f"auditor: smoke inference could not run: {smoke.get('reason')}", err=True)
+        say(f"smoke inference could not run: {smoke.get('reason')}")
         sys.exit(EXIT_INPUT)
     sys.exit(EXIT_FAIL if smoke.get("status") == "failed" else EXIT_PASS)

@@ -58,7 +58,7 @@ class AuditContext:
 
     @cached_property
     def openness(self) -> Openness:
-        openness = assess_openness(self.facts, self.license)
+        openness = assess_openness(self.facts, self.license, self.effective)
         if self.mot_record is not None:
             openness = replace(openness, mot_comparison=compare_with_mot(openness, self.mot_record))
         return openness

@@ -53,6 +53,20 @@ class LicenseStatement:
 
 
 @dataclass(frozen=True, slots=True)
+class Passage:
+    """A sentence, table row or code block of the card body that may say how the model was made (trained on …,
+    code for training …, an embedded config or command), kept for the openness evidence to read in context."""
+
+    kind: Literal["sentence", "row", "block"]
+    text: str  # plain text (markdown links reduced to their text); blocks: the block's first lines
+    line: int  # card-file line (blocks: the opening fence)
+    section: str | None = None  # the heading it stands under
+    urls: tuple[str, ...] = ()  # the links the sentence or row holds
+    lead: str = ""  # blocks: the last prose line before the block (what the block is said to be)
+    language: str = ""  # blocks: the fence's info string (yaml, bash, python …)
+
+
+@dataclass(frozen=True, slots=True)
 class CardFacts:
     """What a model card says: its metadata (front matter) and its body."""
 
@@ -70,6 +84,7 @@ class CardFacts:
     derivations: tuple[LicenseStatement, ...] = ()  # sentences saying what the model is derived from
     revisions: tuple[str, ...] = ()  # revisions named in code snippets (revision="step3000"): checkpoints
     usage_line: int | None = None  # first code snippet that loads the model (from_pretrained, pipeline …)
+    passages: tuple[Passage, ...] = ()  # sentences and blocks about training, data, code, evaluation, logs
 
     def line_of(self, key: str) -> int | None:
         """The card-file line of a top-level metadata key, if it is present."""

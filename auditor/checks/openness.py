@@ -12,7 +12,9 @@ from auditor.vocabulary import mof_label
 
 
 def _evidence(items: tuple[EvidenceItem, ...]) -> tuple[Evidence, ...]:
-    return tuple(Evidence(field=i.field, file=i.file, line=i.line, url=i.url, excerpt=i.description[:200])
+    """The items behind a finding, each with what it is for and the words that say so."""
+    return tuple(Evidence(field=i.field, file=i.file, line=i.line, url=i.url,
+                          excerpt=(f"{i.description} — {i.because}" if i.because else i.description)[:200])
                  for i in items[:5])  # fmt: skip
 
 

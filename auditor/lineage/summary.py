@@ -10,7 +10,8 @@ from auditor.facts import ModelFacts
 from auditor.findings import Evidence
 from auditor.lineage.effective import EffectiveTerms
 from auditor.lineage.tree import LineageNode, unresolved_parents
-from auditor.sources.datasets import evaluation_datasets, training_datasets
+from auditor.repositories.roles import RANK
+from auditor.sources.datasets import dataset_references, evaluation_datasets, hub_dataset_id
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,30 @@ def _declared_in(evidence: list[Evidence]) -> str:
 
 
 def summarize(facts: ModelFacts, tree: list[LineageNode] | None, effective: EffectiveTerms | None) -> LineageSummary:
-    """The lineage section: parents as found (with where each is declared), datasets with their card licenses."""
+    """The lineage section: parents as found (with where each is declared), datasets with their role — training
+    only where the evidence says the model was trained on it (not benchmarks, model-index evaluation sets or
+    placeholders) — and their card licenses."""
     base_models = tuple({"id": n.id, "relation": n.relation, "declared_in": _declared_in(n.evidence)}
                         for n in tree or ())  # fmt: skip
     card = facts.card
-    datasets: dict[str, dict[str, Any]] = {d: {"id": d, "role": "training", "declared_in": "card"}
-                                           for d in training_datasets(card)}  # fmt: skip
+    datasets: dict[str, dict[str, Any]] = {}
+    for ref in dataset_references(card, facts.model_id):
+        dataset = (hub_dataset_id(ref.url) if ref.url else None) or (ref.name if ref.kind == "field" else None)
+        if not dataset and ref.url and ref.role == "training-data":
+            dataset = ref.url  # a dataset page outside the Hub (Kaggle …)
+        training = ref.role == "training-data" and RANK[ref.confidence] >= RANK["medium"]
+        if not dataset or not (training or ref.role in ("benchmark", "evaluation-data")):
+            continue  # placeholders ("unknown"), calibration sets, images, weak mentions: not this model's data
+        where = "card" if ref.kind == "field" else f"card:line {ref.line}"
+        entry = {"id": dataset, "role": "training" if training else "evaluation", "declared_in": where,
+                 "basis": ref.because}  # fmt: skip
+        if dataset not in datasets or (training and datasets[dataset]["role"] != "training"):
+            datasets[dataset] = entry
     for name in evaluation_datasets(card):
-        datasets.setdefault(name, {"id": name, "role": "evaluation", "declared_in": "card:model-index"})
-    for link in card.links if card else ():
-        if link.kind == "dataset" and "huggingface.co" not in link.url and "hf.co" not in link.url:
-            datasets.setdefault(link.url, {"id": link.url, "role": "training", "declared_in": f"card:line {link.line}"})
-    for dataset in facts.datasets:
-        entry = datasets.setdefault(dataset.id, {"id": dataset.id, "role": "evaluation",
-                                                 "declared_in": "card:model-index"})  # fmt: skip
-        entry.update({"card_found": dataset.found, "license": list(dataset.license), "note": dataset.note})
+        datasets.setdefault(name, {"id": name, "role": "evaluation", "declared_in": "card:model-index",
+                                   "basis": "named by model-index results"})  # fmt: skip
+    for read in facts.datasets:
+        if read.id in datasets:
+            datasets[read.id].update({"card_found": read.found, "license": list(read.license), "note": read.note})
     return LineageSummary(base_models, tuple(datasets.values()), tuple(tree or ()), tuple(unresolved_parents(tree)),
                           effective)  # fmt: skip

@@ -9,9 +9,12 @@ from typing import Any, Literal
 from auditor.facts import ModelFacts
 from auditor.licenses.catalog import license_catalog
 from auditor.licenses.resolve import LicenseProfile
-from auditor.openness.evidence import EvidenceCollector, EvidenceItem
+from auditor.lineage.effective import EffectiveTerms
+from auditor.openness.evidence import NOT_OPEN_TERMS, CriterionEvidence, EvidenceCollector, EvidenceItem
 from auditor.openness.mof import ComponentStatus, MofResult, classify, mof_data
+from auditor.repositories.roles import RANK
 from auditor.vocabulary import mof_label
+from auditor.weights.inspect import weight_format
 
 CriterionStatus = Literal["open", "restricted", "unverified", "absent"]
 CRITERIA = ("training_data", "weights", "evaluation_code", "training_code", "training_metrics")
@@ -27,6 +30,8 @@ def license_is_open(license_id: str | None) -> bool | None:
     """True for OSI-approved or open-data licenses (the MOT's notion); False for known others; None unknown."""
     if not license_id:
         return None
+    if license_id == NOT_OPEN_TERMS:
+        return False
     catalog = license_catalog()
     parts = [p.strip("() ") for p in license_id.replace(" OR ", " AND ").split(" AND ")]
     verdicts: list[bool | None] = []
@@ -47,28 +52,93 @@ class Criterion:
     evidence: tuple[EvidenceItem, ...]
     license: str | None
     reason: str
+    set_aside: tuple[EvidenceItem, ...] = ()  # considered and not counted (a benchmark, a library …), with why
+    terms_status: CriterionStatus | None = None  # weights: what the terms alone say when the files are unseen
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "license": self.license, "reason": self.reason,
-                "evidence": [e.to_dict() for e in self.evidence]}  # fmt: skip
+        payload: dict[str, Any] = {"status": self.status, "license": self.license, "reason": self.reason,
+                                   "evidence": [e.to_dict() for e in self.evidence],
+                                   "set_aside": [e.to_dict() for e in self.set_aside]}  # fmt: skip
+        if self.terms_status is not None:
+            payload["terms_status"] = self.terms_status
+        return payload
 
 
-def judge(items: Sequence[EvidenceItem], what: str) -> Criterion:
-    """open / restricted / unverified / absent from the evidence items of one criterion."""
-    published = [i for i in items if i.published]
-    if not published:
-        if items:
-            return Criterion("unverified", tuple(items), None, f"{what}: claimed, but no file or link was found")
-        return Criterion("absent", (), None, f"{what}: no evidence found")
-    verdicts = [(license_is_open(i.license), i) for i in published]
-    opened = [i for verdict, i in verdicts if verdict is True]
-    if opened:
-        return Criterion("open", tuple(items), opened[0].license, f"{what}: published under open terms")
-    closed = [i for verdict, i in verdicts if verdict is False]
-    if closed:
-        return Criterion("restricted", tuple(items), closed[0].license,
-                         f"{what}: published under terms that are not open ({closed[0].license})")  # fmt: skip
-    return Criterion("unverified", tuple(items), None, f"{what}: published, but under no stated license")
+def _terms_status(license_id: str | None) -> CriterionStatus:
+    verdict = license_is_open(license_id)
+    return "open" if verdict is True else "restricted" if verdict is False else "unverified"
+
+
+def _where(item: EvidenceItem) -> str:
+    place = item.url or (f"{item.file} line {item.line}" if item.line else item.file) or item.field or ""
+    because = f" — {item.because}" if item.because else ""
+    return f"{place}{because}"
+
+
+def judge(found: CriterionEvidence, what: str, *, all_parts: bool = False) -> Criterion:
+    """open / restricted / unverified / absent from the counted items of one criterion.
+
+    ``open`` needs a concrete artefact (a file, link or field, or a config embedded in the card) under known open
+    terms; ``restricted`` the same under known terms that are not open; ``unverified`` a pointer without proof or
+    without terms (a named dataset, the project's repository, a promise); ``absent`` no pointer at all. One item
+    decides — the strongest (most confident, with known terms) — except where the criterion has parts
+    (``all_parts``: several datasets), which are open only if every part is: restricted if any part is not open.
+    """
+    items = found.counted
+    if not items:
+        return Criterion("absent", (), None, f"{what}: the card gives no pointer", found.set_aside)
+    concrete = [i for i in items if i.published and i.role != "project-repo"]
+    judged = [(license_is_open(i.license), i) for i in concrete]
+    opened = [i for verdict, i in judged if verdict is True]
+    if all_parts:
+        closed = [i for i in items if license_is_open(i.license) is False]
+        if closed:
+            return Criterion("restricted", items, closed[0].license,
+                             f"{what}: {_where(closed[0])}; under terms that are not open ({closed[0].license})",
+                             found.set_aside)  # fmt: skip
+        if opened and len(opened) == len(items):
+            return Criterion("open", items, opened[0].license, f"{what}: every part under open terms",
+                             found.set_aside)  # fmt: skip
+    else:
+        known = sorted((i for v, i in judged if v is not None), key=lambda i: -RANK.get(i.confidence or "low", 1))
+        if known:
+            best = known[0]
+            if license_is_open(best.license):
+                return Criterion(
+                    "open",
+                    items,
+                    best.license,
+                    f"{what}: {_where(best)}; under open terms ({best.license_basis})",
+                    found.set_aside,
+                )
+            return Criterion("restricted", items, best.license,
+                             f"{what}: {_where(best)}; under terms that are not open ({best.license}: "
+                             f"{best.license_basis})", found.set_aside)  # fmt: skip
+    first = sorted(items, key=lambda i: -RANK.get(i.confidence or "low", 1))[0]
+    if not concrete:
+        why = "a pointer without proof of what it holds or under which terms"
+    else:
+        why = "published, but under no known terms"
+    return Criterion("unverified", items, None, f"{what}: {_where(first)}; {why}", found.set_aside)
+
+
+def judge_weights(items: list[EvidenceItem], license_id: str | None, basis: str, *, files_known: bool) -> Criterion:
+    """Weights from the repository listing under the model's effective terms; a card alone cannot show them."""
+    terms = _terms_status(license_id)
+    if not files_known:
+        reason = ("weights: only the card was read, so the repository's files are unknown; "
+                  + (f"if it holds the weights the card describes, they are under {license_id} ({basis})"
+                     if license_id else "and the card states no known license"))  # fmt: skip
+        return Criterion("unverified", (), license_id, reason, terms_status=terms)
+    if not items:
+        return Criterion("absent", (), None, "weights: the repository holds no weights file")
+    usable = [i for i in items if i.file and weight_format(i.file)]
+    stamped = tuple(EvidenceItem(i.kind, i.description, file=i.file, license=license_id, license_basis=basis,
+                                 role=i.role, confidence=i.confidence, because=i.because) for i in usable)  # fmt: skip
+    if terms == "unverified":
+        return Criterion("unverified", stamped, None, "weights: published, but under no known license")
+    words = "open terms" if terms == "open" else "terms that are not open"
+    return Criterion(terms, stamped, license_id, f"weights: {len(usable)} weights file(s) under {words} ({basis})")
 
 
 @dataclass(frozen=True)
@@ -126,34 +196,53 @@ def _spdx(license_id: str | None) -> str | None:
     return record.spdx if record is not None else license_id
 
 
-def assess_openness(facts: ModelFacts, profile: LicenseProfile) -> Openness:
+def effective_weights_terms(profile: LicenseProfile, effective: EffectiveTerms | None) -> tuple[str | None, str]:
+    """The license of the weights: the model's own, made stricter by every ancestor's and binding data terms."""
+    records = [r for r in profile.records if not r.is_placeholder]
+    own = (records[0].id if len(records) == 1 else profile.expression) if profile.known else None
+    if effective is None or not effective.inherited:
+        return own, f"the model's license ({profile.expression or 'none'})"
+    ids = list(dict.fromkeys(s.record.id for s in effective.sources if not s.record.is_placeholder))
+    if not ids or own is None:
+        return own, f"the model's license ({profile.expression or 'none'})"
+    names = ", ".join(f"{s.record.id} ({s.origin}{': ' + s.name if s.name else ''})" for s in effective.sources)
+    return " AND ".join(ids), f"effective terms after lineage: {names}"
+
+
+def assess_openness(facts: ModelFacts, profile: LicenseProfile, effective: EffectiveTerms | None = None) -> Openness:
     collect = EvidenceCollector(facts, profile)
-    evidence = {
+    found = {
         "training_data": collect.training_data(),
-        "weights": collect.weights(),
         "evaluation_code": collect.evaluation_code(),
         "training_code": collect.training_code(),
         "training_metrics": collect.training_metrics(),
     }
-    names = {"training_data": "training data", "weights": "the weights", "evaluation_code": "evaluation code",
+    names = {"training_data": "training data", "evaluation_code": "evaluation code",
              "training_code": "training code", "training_metrics": "training metrics/logs"}  # fmt: skip
-    criteria = {key: judge(items, names[key]) for key, items in evidence.items()}
+    weights_license, weights_basis = effective_weights_terms(profile, effective)
+    weights = judge_weights(collect.weights(), weights_license, weights_basis, files_known=facts.files is not None)
+    criteria = {
+        "training_data": judge(found["training_data"], names["training_data"], all_parts=True),
+        "weights": weights,
+        **{key: judge(found[key], names[key]) for key in ("evaluation_code", "training_code", "training_metrics")},
+    }
     repo_license = collect.repo_license
     card_item = ([EvidenceItem("file", "model card", file=facts.card.file, license=repo_license,
                                license_basis="the repository's license")] if facts.card else [])  # fmt: skip
+    code_items = [i for i in found["training_code"].counted if i.role == "training-code"]
     components: dict[str, list[EvidenceItem]] = {
         "Model architecture": _architecture(facts, collect),
-        "Model parameters (Final)": evidence["weights"],
+        "Model parameters (Final)": list(weights.evidence),
         "Model card": card_item,
-        "Data card": collect.data_cards(),
+        "Data card": collect.data_cards(found["training_data"]),
         "Technical report": collect.technical_reports(),
         "Evaluation results": collect.evaluation_results(),
-        "Training code": evidence["training_code"],
+        "Training code": code_items,
         "Inference code": _inference(facts, collect),
-        "Evaluation code": evidence["evaluation_code"],
+        "Evaluation code": list(found["evaluation_code"].counted),
         "Evaluation data": collect.evaluation_data(),
         "Data preprocessing code": collect.preprocessing_code(),
-        "Datasets": evidence["training_data"],
+        "Datasets": list(found["training_data"].counted),
         "Model parameters (Intermediate)": collect.intermediate_checkpoints(),
         "Research paper": collect.papers(),
         "Model metadata": [],
@@ -174,7 +263,11 @@ def _architecture(facts: ModelFacts, collect: EvidenceCollector) -> list[Evidenc
     if not library and "config.json" in paths:
         library = "transformers"
     items = [
-        collect._file_item(p, "model code") for p in sorted(paths) if p.startswith("modeling_") and p.endswith(".py")
+        EvidenceItem(
+            "file", "model code", file=p, license=collect.repo_license, license_basis="the repository's license"
+        )
+        for p in sorted(paths)
+        if p.startswith("modeling_") and p.endswith(".py")
     ]
     if library.lower() in ARCHITECTURE_LIBRARIES:
         items.append(EvidenceItem("field", f"architecture implemented in {library}", field="library_name",
@@ -209,7 +302,7 @@ def _osaid(criteria: Mapping[str, Criterion], profile: LicenseProfile, *, files_
     if code.status != "open" or code_record is None or not code_record.osi_approved:
         reasons.append(f"training code is not available under OSI-approved terms ({code.status})")
     data = criteria["training_data"]
-    if data.status == "absent" or not any(i.published for i in data.evidence):
+    if data.status == "absent" or all(i.description.startswith("claim") for i in data.evidence):
         reasons.append("no data information: the training data is not identified")
     caveats += [f"{name.replace('_', ' ')}: license inferred ({item.license_basis})"
                 for name in ("training_code",) for item in criteria[name].evidence[:1]

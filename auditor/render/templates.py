@@ -19,11 +19,11 @@ from markupsafe import Markup
 
 from auditor import vocabulary
 from auditor._resources import data_dir
+from auditor.safe_text import BIDI, ZWJ, no_mentions, terminal_safe, visible_bidi
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
-ZWJ = "\u200d"
+__all__ = ["BIDI", "ZWJ", "environment", "markdown_html", "markdown_safe", "no_mentions", "terminal_safe",
+           "visible_bidi"]  # fmt: skip
+
 # Markdown punctuation escaped anywhere in a line: code spans, emphasis (*, ~), links, tables, HTML.
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
 # Underscores open emphasis only at a word boundary (GFM: an intraword _ never does), so snake_case stays clean.
@@ -32,24 +32,8 @@ _MD_UNDERSCORES = re.compile(r"_+")
 _MD_LINE_START = re.compile(r"^(\d*)([#+\-=>]|(?<=\d)[.)])")
 
 
-def visible_bidi(text: str) -> str:
-    """Bidirectional override and isolate characters shown as ``\\u202e`` instead of reordering the text."""
-    return BIDI.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
-
-
-def terminal_safe(value: object) -> str:
-    """Text safe to print on a terminal: control characters (ANSI escapes from a card) and bidi overrides are
-    shown, not run."""
-    return visible_bidi(_CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value)))
-
-
-def no_mentions(text: str) -> str:
-    """``@name`` → ``@\u200dname``: GitHub does not see a mention, a reader sees the same text."""
-    return _MENTION.sub("@" + ZWJ, text)
-
-
 def _one_line(value: object) -> str:
-    return no_mentions(" ".join(terminal_safe(value).split()))
+    return no_mentions(terminal_safe(" ".join(str(value).split())))
 
 
 def markdown_safe(value: object) -> str:

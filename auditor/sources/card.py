@@ -10,6 +10,7 @@ from typing import Any
 from auditor.facts import CardFacts, CardProblem
 from auditor.sources.body import parse_body
 from auditor.sources.frontmatter import load_front_matter
+from auditor.sources.passages import find_passages
 
 _EMPTY_BLOCK = re.compile(r"^\s*---[ \t]*\n---[ \t]*(?:\n|$)")
 # A card is "binary" when the start of it holds a NUL or is mostly control or undecodable characters.
@@ -108,6 +109,7 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         claims=tuple(body_facts.claims),
         derivations=tuple(body_facts.derivations),
         usage_line=body_facts.usage_line,
+        passages=tuple(find_passages(body, body_offset)),
     )
 
 

@@ -217,3 +217,18 @@ def test_listing_is_bounded_and_never_follows_symlinked_folders(
     assert {"etc: not read: symlinked folder, not followed", "loop: not read: symlinked folder, not followed"} <= set(
         messages
     )
+
+
+def test_no_text_from_a_target_or_a_card_starts_a_line_of_its_own(tmp_path: Path) -> None:
+    """Escape sequences and line breaks from hostile names and cards are shown, never run: no output line can be
+    a CI workflow command (``::error::`` at the start of a line) or move the terminal's cursor."""
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: |\n  mit\n  ::error::card-injected\nlicense_name: \"x\\e[2J\\n::warning::y\"\n---\n"
+                    "# M\n", encoding="utf-8")  # fmt: skip
+    missing = "./no\n::error::target-injected\x1b[31m.md"
+    outcome = run_auditor("audit", str(card), missing, "--format", "text")
+    assert_clean(outcome, codes=(1, 2))
+    for line in (*outcome.stdout.splitlines(), *outcome.stderr.splitlines()):
+        assert not line.lstrip().startswith("::"), line
+        assert "\x1b" not in line, line
+    assert "::error::target-injected" in outcome.stderr  # still said, inside one line

@@ -1,0 +1,216 @@
+"""The catalogue of well-known repositories and sites by role (rules/repositories/*.yaml, schema in its README):
+what a link to each one *is* — a library, a training framework, a quantizer, an evaluation harness, a benchmark, a
+dataset host … — so that a dependency is not taken for a model's training code nor a benchmark for training data."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor._resources import data_dir
+
+ROLES = frozenset({
+    "library", "training-framework", "training-code", "evaluation-harness", "evaluation-code", "quantizer",
+    "benchmark", "leaderboard", "dataset-host", "training-data", "model-hub", "base-model", "weights", "paper-host",
+    "paper", "experiment-tracker", "training-logs", "inference-server", "ui", "merge-tool", "packaging", "tool",
+    "profile", "project-repo", "license", "other", "host", "hint",
+})  # fmt: skip
+_MATCH_KEYS = ("github", "pypi", "npm", "hf", "urls", "names")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that does not follow the schema (named with the file and the entry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PathRule:
+    """A URL-path glob (``*`` spans slashes, case-insensitive) and the role of the links it matches."""
+
+    glob: str
+    role: str
+
+    def matches(self, path: str) -> bool:
+        return fnmatchcase(path.lower(), self.glob.lower())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One repository, package or site of the catalogue."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]  # primary role first, then the secondary (``also``) roles
+    file: str
+    github: frozenset[str] = frozenset()
+    pypi: frozenset[str] = frozenset()
+    npm: frozenset[str] = frozenset()
+    hf: frozenset[str] = frozenset()
+    urls: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    paths: tuple[PathRule, ...] = ()
+    license: str | None = None
+    first_party_for: tuple[str, ...] = ()
+    note: str | None = None
+    source: str = ""
+
+    @property
+    def role(self) -> str:
+        return self.roles[0]
+
+    def first_party(self, model_id: str | None) -> bool:
+        """True when the audited model is one whose developers maintain this repository as its own code."""
+        return bool(model_id) and any(fnmatchcase(str(model_id).lower(), g.lower()) for g in self.first_party_for)
+
+    def path_role(self, path: str) -> PathRule | None:
+        return next((rule for rule in self.paths if rule.matches(path)), None)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise CatalogueError(f"{where}: expected a list of strings")
+    return tuple(str(v) for v in value)
+
+
+def _role(value: Any, where: str) -> str:
+    if not isinstance(value, str) or value not in ROLES:
+        raise CatalogueError(f"{where}: unknown role {value!r}")
+    return value
+
+
+def _entry(raw: Any, file_role: str, file: str) -> Entry:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        raise CatalogueError(f"{file}: an entry without an id")
+    where = f"{file}: {raw['id']}"
+    match = raw.get("match") or {}
+    if not isinstance(match, dict) or set(match) - set(_MATCH_KEYS):
+        raise CatalogueError(f"{where}: 'match' takes only {', '.join(_MATCH_KEYS)}")
+    roles = [_role(r, where) for r in _strings(raw.get("roles"), where)] or [file_role]
+    roles += [_role(r, where) for r in _strings(raw.get("also"), where) if r not in roles]
+    paths = []
+    for rule in raw.get("paths") or ():
+        if not isinstance(rule, dict) or not isinstance(rule.get("glob"), str):
+            raise CatalogueError(f"{where}: a path rule needs a glob")
+        paths.append(PathRule(rule["glob"], _role(rule.get("role"), where)))
+    source = raw.get("source")
+    license_id = raw.get("license")
+    return Entry(
+        id=raw["id"], name=str(raw.get("name") or raw["id"]), roles=tuple(roles), file=file,
+        github=frozenset(s.lower() for s in _strings(match.get("github"), where)),
+        pypi=frozenset(s.lower() for s in _strings(match.get("pypi"), where)),
+        npm=frozenset(s.lower() for s in _strings(match.get("npm"), where)),
+        hf=frozenset(s.lower() for s in _strings(match.get("hf"), where)),
+        urls=tuple(u.lower().rstrip("/") for u in _strings(match.get("urls"), where)),
+        names=_strings(match.get("names"), where), paths=tuple(paths),
+        license=str(license_id) if license_id is not None else None,
+        first_party_for=_strings(raw.get("first_party_for"), where),
+        note=str(raw["note"]) if raw.get("note") else None,
+        source=str(source.get("url", "")) if isinstance(source, dict) else "",
+    )  # fmt: skip
+
+
+def _name_pattern(name: str) -> str:
+    """Whole-word pattern; an all-capitals name (ARC, MATH) must keep its case, other names need not."""
+    body = re.escape(name)
+    case = "" if name.isupper() else "(?i:"
+    return rf"(?<![\w-]){case}{body}{')' if case else ''}(?![\w-])"
+
+
+class Catalogue:
+    """Entries by role, with lookups by GitHub repository, Hub id, package, site and name."""
+
+    def __init__(self, entries: tuple[Entry, ...], hints: tuple[PathRule, ...]) -> None:
+        self.entries = entries
+        self.hints = hints
+        self._github: dict[str, Entry] = {}
+        self._hf: dict[str, Entry] = {}
+        self._packages: dict[str, Entry] = {}
+        sites: list[tuple[str, Entry]] = []
+        names: dict[str, Entry] = {}
+        for entry in entries:
+            for key in entry.github:
+                self._github.setdefault(key, entry)
+            for key in entry.hf:
+                self._hf.setdefault(key, entry)
+            for key in entry.pypi | entry.npm:
+                self._packages.setdefault(key, entry)
+            sites += [(url, entry) for url in entry.urls]
+            for name in entry.names:
+                names.setdefault(name if name.isupper() else name.lower(), entry)
+        self._sites = sorted(sites, key=lambda s: -len(s[0]))
+        self._names = names
+        ordered = sorted(names, key=len, reverse=True)
+        self._name_re = re.compile("|".join(_name_pattern(n) for n in ordered)) if ordered else None
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def github(self, owner_repo: str) -> Entry | None:
+        return self._github.get(owner_repo.lower().removesuffix(".git"))
+
+    def hub(self, repo_id: str) -> Entry | None:
+        return self._hf.get(repo_id.lower())
+
+    def package(self, name: str) -> Entry | None:
+        return self._packages.get(name.lower())
+
+    def site(self, host: str, path: str) -> Entry | None:
+        """The entry whose host or host/path prefix is the longest match (``www.`` ignored)."""
+        address = f"{host.lower().removeprefix('www.')}{path.lower().rstrip('/')}"
+        for prefix, entry in self._sites:
+            prefix = prefix.removeprefix("www.")
+            if address == prefix or address.startswith(prefix + "/"):
+                return entry
+        return None
+
+    def names_in(self, text: str) -> list[tuple[Entry, str]]:
+        """Entries named in a text (whole words), with the words as written, in text order."""
+        if self._name_re is None:
+            return []
+        found = []
+        for match in self._name_re.finditer(text):
+            word = match.group(0)
+            entry = self._names.get(word) or self._names.get(word.lower())
+            if entry is not None:
+                found.append((entry, word))
+        return found
+
+
+def load_catalogue(folder: Path) -> Catalogue:
+    """Read every catalogue file of a folder; a malformed file raises CatalogueError naming it."""
+    entries: list[Entry] = []
+    hints: list[PathRule] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise CatalogueError(f"{path.name}: {str(error).splitlines()[0]}") from None
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("entries"), list):
+            raise CatalogueError(f"{path.name}: expected a mapping with 'role' and 'entries'")
+        file_role = _role(doc.get("role"), path.name)
+        if file_role == "hint":
+            for raw in doc["entries"]:
+                if not isinstance(raw, dict) or not isinstance(raw.get("glob"), str):
+                    raise CatalogueError(f"{path.name}: a hint needs a glob and a role")
+                hints.append(PathRule(raw["glob"], _role(raw.get("role"), path.name)))
+            continue
+        entries += [_entry(raw, file_role, path.name) for raw in doc["entries"]]
+    ids = [e.id for e in entries]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CatalogueError(f"duplicate catalogue ids: {', '.join(duplicates)}")
+    return Catalogue(tuple(entries), tuple(hints))
+
+
+@cache
+def repository_catalogue() -> Catalogue:
+    """The shipped catalogue (rules/repositories/), read once."""
+    return load_catalogue(data_dir("rules") / "repositories")

@@ -1,0 +1,130 @@
+"""Words of a card that say what a link or a name is for: release verbs, training and evaluation phrases, the kind
+of section a heading opens, user-facing phrases (inference, demos, examples for users). Lower-case patterns over
+plain text; each names the words it matched so that a role can always be justified by them."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+SectionKind = Literal["data", "evaluation", "training", "sources", "usage", "aside", "other"]
+
+TRAINING_CODE = re.compile(
+    r"\b(train(ing)?|fine-?tun(e|ing)|finetun(e|ing)|pre-?train(ing)?|sft|dpo|rlhf|distillation|alignment)\s+"
+    r"(code|scripts?|recipes?|configs?|configurations?|pipeline|codebase|repo(sitory)?|setup|procedure, config\w*)\b"
+    r"|\b(code|scripts?|recipes?|configs?|configuration|codebase|templates?)\b[^.|]{0,45}?\b(to|for) "
+    r"(train|fine-?tun|finetun|pre-?train|run (the )?training|produce|create)"
+    r"|\bused (as|for) (the )?(train|fine-?tun)\w*"
+    r"|\btrain\w* (was|were|is) (done|performed|conducted|run) (on|using|with) (my|our|the|a)\b[^.|]{0,40}"
+    r"\b(code|codebase|trainer|framework|scripts?|repo|repository|library)\b"
+    r"|\b(source code|configs?|scripts?)\b[^.|]{0,30}\btraining\b|\bfor (further |the )?(training|fine-?tuning|"
+    r"pre-?training)\b(?! (and|or) inference)|\breproduc\w* (the )?(training|our training|the model)\b"
+    r"|\b(my|our|own|dpo|sft|rlhf|ppo|jax|custom) trainer\b"
+    r"|\b(trained|fine-?tuned|built) (with|using) [^.|]{0,40}\b(this|the following|these) "
+    r"(config|configuration|script|recipe)s?\b"
+)
+EVALUATION_CODE = re.compile(
+    r"\b(evaluation|eval|benchmark(ing)?|testing)\s+(code|scripts?|harness|pipelines?|suite|notebooks?|commands?|"
+    r"methodology|settings|tools?)\b|\b(evaluated|evaluation (was )?(performed|done|run)|evaluate|results were "
+    r"(obtained|produced|computed))\b[^.|]{0,40}\b(using|with|via|by running|running)\b|\bto reproduce (the |our )?"
+    r"(results|evaluations?|numbers|scores|performance|model performance)\b|\bused\b[^.|]{0,30}\bevaluat"
+    r"|\b(numbers|results|scores) (are |were )?(provided|obtained|produced) by running\b"
+    r"|\bevaluation\b[^.|]{0,40}\b(is|are) available\b|\b(use|used|using)\b[^.|]{0,40}\bto evaluate\b"
+    r"|\b(notebook|script|code)s? used to (carry out|run|perform|compute|produce)\b[^.|]{0,30}\b(evaluation|results)"
+)
+# How results were produced: tasks, shots, a suite, a pinned version or command-line flags.
+SETTINGS = re.compile(r"\b(\d+-shot|zero-shot|few-shot|tasks?|suite|commit|branch|version|settings?|harness)\b|--\w+")
+# What trained the model, followed by its object: "trained on X", "fine-tuning of Y on X", "data from X",
+# "Dataset: X", "Sources | X".
+DATA_OBJECT = re.compile(
+    r"\b(trained|fine-?tuned|finetuned|pre-?trained|pretrained|further trained|distilled|aligned|instruct(ion)?-?"
+    r"tuned|training|fine-?tuning|finetuning|pre-?training|pretraining)\b(\s+(?!checkpoints?\b|weights\b|available\b|"
+    r"is\b|are\b|was\b|were\b)[\w'’.,/-]+){0,5}?\s+(on|using|with)\b(?! scratch)(?!\s+(\d|a single|one|two|four|eight|"
+    r"nvidia|tpu|gpu|[a-z]?\d+ ?(gpus?|tpus?|nodes?)))"
+    r"|\bdata (comes |came |is |was )?from\b"
+    r"|(?<![\w-])((pre-?train(ing)?|fine-?tun(e|ing)|train(ing)?)\s*)?(data ?sets?|data|corpus|corpora|sources)"
+    r"\s*(used)?\s*[:|]"
+    r"|\b(datasets?|corpus|corpora) used( (for|to|in) \w+)?\s*[:-]?"
+)
+USED_AS_DATA = re.compile(
+    r"\b(use|used|using|adopt|adopted|collect|collected)\b[^.]{0,120}?\bas (our|the) (training |pre-?training |"
+    r"fine-?tuning )?(dataset|datasets|data|corpus|training set)\b"
+)
+TRAINING_DATA = re.compile(
+    DATA_OBJECT.pattern + r"|\btraining (data|dataset|datasets|set|corpus|corpora|mix|mixture|examples)\b|"
+    r"\b(pre-?training|fine-?tuning|finetuning|instruction|sft|dpo) (data|dataset|datasets|corpus|mix|mixture)\b|"
+    r"\b(datasets?|corpus|corpora|data) (used|we used|is|are|was|were) (used )?(for|to) (train|fine-?tun|pre-?train)"
+    r"|" + USED_AS_DATA.pattern
+)
+CALIBRATION = re.compile(r"\b(calibrat\w*|quantiz\w*|quantis\w*|gptq|awq|imatrix|exl2|gguf)\b")
+EVALUATION_DATA = re.compile(
+    r"\b(evaluat\w*|benchmark\w*|test(ing)? (set|split|data)|validation (set|split)|leaderboard|calibrat\w*|imatrix|"
+    r"contaminat\w*|held-out|zero-shot|few-shot|\d+-shot|judge|red[- ]team\w*)\b"
+)
+TRAINING_LOGS = re.compile(
+    r"\b(training|train|pre-?training|fine-?tuning) (logs?|curves?|runs?|metrics|loss(es)?|dynamics)\b|"
+    r"\bloss (curves?|plots?|graphs?)\b|\bwandb\b|\bweights (&|and) biases\b|\btensorboard\b|\bw&b\b"
+)
+PROJECT = re.compile(
+    r"\b(github|gitlab|git repo|repo|repository|repositories|codebase|code base|source code|code|official|"
+    r"original|project page|homepage|代码库|代码)\b|\b(for|see) (more )?(details|information)\b|\brefer to our\b"
+)
+USER_FACING = re.compile(
+    r"\b(inference|serving|serve|deploy\w*|demo|quick ?start|get(ting)? started|how to (use|run|load)|to use (this|"
+    r"the|our) model|usage|install\w*|chat ?ui|web ?ui|playground|for users|you can (also )?(fine-?tune|train|"
+    r"finetune|use|run|find)|examples? (of|for) (how|using|use)|fine-?tun\w* (examples?|tutorials?|notebooks?|"
+    r"guides?)|(examples?|tutorials?|notebooks?|guides?) (for|to|on|of) (fine-?tun|finetun|train)|contribut\w*|"
+    r"report\w* (issues|problems|bugs)|quantiz\w*|convert\w*|how to (fine-?tune|finetune|train)|"
+    r"support\w* (\w+ )?(fine-?tuning|finetuning|training))\b"
+)
+# Words that address users (what they can do with the model), as against what the developers did.
+FOR_USERS = re.compile(
+    r"\b(for users|you can|tutorials?|examples?|notebooks? (for|to|on)|how to (use|run|load|fine-?tune|finetune|train)|"
+    r"support\w* (\w+ )?(fine-?tuning|finetuning|training)|demo|playground|get(ting)? started|quick ?start)\b"
+)
+OUR = re.compile(
+    r"\bwe (provide|release|open-source|publish|share)\b"
+    r"|\b(our|my) (own )?(github|repo|repository|code ?base|code|trainer|scripts?|training code|implementation|"
+    r"framework|pipeline)\b|\bofficial (github|repo|repository|code|implementation)\b|\bi used\b"
+)
+RELEASED = re.compile(
+    r"\b(releas\w*|available|open[- ]?sourc\w*|publish\w*|provide[sd]?|can be found|find|share[sd]?|access)\b"
+)
+PROMISE = re.compile(r"\b(will|coming soon|soon|later|in the future|to be released|upcoming|plan to|tbd|todo)\b")
+NEGATION = re.compile(r"\b(not|no|n't|never|without|nor|neither|unreleased|private|internal|proprietary)\b")
+PLACEHOLDER = re.compile(
+    r"^\W*(more information needed|\[more information needed\]|needs? more information|todo|tbd|unknown|none|n/?a|"
+    r"other|others|custom|private|internal|-)\W*$"
+)
+
+_SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
+    ("aside", re.compile(r"\b(citation|cite|bibtex|references?|acknowledg\w*|credits?|thanks|contribut\w*|community|"
+                         r"contact|team|support|discord|join|disclaimer|licen[cs]e|terms|about (us|the authors?))\b")),
+    ("evaluation", re.compile(r"\b(eval\w*|results?|benchmark\w*|performance|leaderboard|metrics|scores?|comparison|"
+                              r"bias|safety|red[- ]team\w*)\b")),
+    ("data", re.compile(r"\b(data|dataset|datasets|corpus|corpora|data mix|(?<!model )sources|mixture)\b")),
+    ("training", re.compile(r"\b(train\w*|fine-?tun\w*|finetun\w*|pre-?train\w*|recipe|reproduc\w*|hyper-?param\w*|"
+                            r"config\w*|methodology|procedure)\b")),
+    ("sources", re.compile(r"\b(model sources|resources|links?|repositor(y|ies)|code|github|model details|"
+                           r"model description|more information|overview|summary|introduction)\b")),
+    ("usage", re.compile(r"\b(usage|how to|use with|uses|inference|quick ?start|getting started|deploy\w*|serving|"
+                         r"running|download\w*|install\w*|prompt\w*|demo|api|quantiz\w*|gguf|awq|gptq|exl2|provided "
+                         r"files|compatib\w*|examples?|limitations)\b")),
+)  # fmt: skip
+
+
+def section_kind(title: str | None) -> SectionKind:
+    """What a heading opens: data, evaluation, training, sources/model details, usage, an aside, or other."""
+    if not title:
+        return "other"
+    low = title.lower()
+    return next((kind for kind, pattern in _SECTIONS if pattern.search(low)), "other")
+
+
+def said(pattern: re.Pattern[str], *texts: str) -> str | None:
+    """The words of the first text that match, or None."""
+    for text in texts:
+        match = pattern.search(text.lower()) if text else None
+        if match:
+            return match.group(0)
+    return None

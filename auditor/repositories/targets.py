@@ -1,0 +1,95 @@
+"""What a URL points to, by the catalogue alone: the role of its target and the words that justify it.
+
+Resolution order (rules/repositories/README.md): an entry that is first party for the audited model, then a
+GitHub/Hub/package match, then the site's path rules, then the path hints for repositories outside the catalogue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from auditor.repositories.catalog import Entry, repository_catalogue
+
+_CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com")
+_HF_HOSTS = ("huggingface.co", "hf.co")
+_MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".mp4", ".mp3", ".wav", ".webm", ".bmp")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The role of a link's target, why, and the catalogue entry (with its license) when one matched."""
+
+    role: str | None  # None: nothing in the catalogue says what this is
+    basis: str
+    entry: Entry | None = None
+    first_party: bool = False  # the entry is this model's own code (``first_party_for``)
+    repo: str | None = None  # owner/name of a code repository or Hub repository
+    rest: str = ""  # the path inside that repository
+
+    @property
+    def license(self) -> str | None:
+        return self.entry.license if self.entry is not None else None
+
+
+def hub_id(model_id: str) -> str:
+    """A folder name such as ``org__name`` read as the Hub id ``org/name``."""
+    return model_id if "/" in model_id or "__" not in model_id else model_id.replace("__", "/", 1)
+
+
+def _entry_target(entry: Entry, model_id: str, how: str, repo: str | None, rest: str) -> Target:
+    if entry.first_party(model_id):
+        code = entry.role == "training-framework" or "training-code" in entry.roles
+        hint = next((h for h in repository_catalogue().hints if rest and h.matches(rest)), None)
+        role = "training-code" if code else "project-repo"
+        if hint is not None and hint.role in ("evaluation-code", "license", "weights", "other"):
+            role = hint.role
+        return Target(role, f"catalogue: {entry.name} is first party for {model_id}", entry, True, repo, rest)
+    return Target(entry.role, f"catalogue: {entry.name} ({entry.role}, {how})", entry, False, repo, rest)
+
+
+def classify_target(url: str, model_id: str = "") -> Target:
+    """The target's role from the catalogue (never from the card's words)."""
+    catalogue = repository_catalogue()
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return Target(None, "a malformed URL")
+    path = unquote(parts.path)
+    segments = [s for s in path.split("/") if s]
+    model_id = hub_id(model_id)
+    if path.lower().endswith(_MEDIA):
+        return Target("other", "an image or media file")
+    if host in _CODE_HOSTS and len(segments) >= 2:
+        repo = f"{segments[0]}/{segments[1].removesuffix('.git')}"
+        rest = "/" + "/".join(segments[2:]) if len(segments) > 2 else ""
+        entry = catalogue.github(repo) if host == "github.com" else None
+        if entry is not None:
+            return _entry_target(entry, model_id, f"repository {repo}", repo, rest)
+        hint = next((h for h in catalogue.hints if rest and h.matches(rest)), None)
+        if hint is not None:
+            return Target(hint.role, f"path hint {hint.glob}", None, False, repo, rest)
+    if host in _HF_HOSTS and segments:
+        kind = segments[0] if segments[0] in ("datasets", "spaces") else "models"
+        named = segments[1:3] if kind != "models" else segments[:2]
+        if named:
+            hub = "/".join(named)
+            entry = catalogue.hub(hub) or (catalogue.hub(named[-1]) if len(named) == 1 else None)
+            inside = "/" + "/".join(segments[len(named) + (kind != "models") :])
+            if entry is not None:
+                return _entry_target(entry, model_id, f"Hub id {hub}", hub, inside.rstrip("/"))
+    if host == "pypi.org" and segments[:1] == ["project"] and len(segments) >= 2:
+        entry = catalogue.package(segments[1])
+        if entry is not None:
+            return _entry_target(entry, model_id, f"package {segments[1]}", None, "")
+    entry = catalogue.site(host, path)
+    if entry is None:
+        return Target(None, f"{host or url}: not in the catalogue")
+    if entry.role in ("host", "dataset-host", "model-hub", "profile", "experiment-tracker", "paper-host", "other"):
+        rule = entry.path_role(path)
+        if rule is not None:  # a site's path rule says what kind of page this is; no entry names the target
+            named = segments[1:3] if host in _HF_HOSTS and segments[:1] == ["datasets"] else segments[:2]
+            where = "/".join(named) if named and (len(named) == 2 or host in _HF_HOSTS) else None
+            return Target(rule.role, f"{entry.name}: path {rule.glob}", None, False, where)
+    return _entry_target(entry, model_id, f"site {host}", None, "")

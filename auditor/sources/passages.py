@@ -1,0 +1,126 @@
+"""Passages of a card body that may say how the model was made: sentences and table rows about training, data,
+code, evaluation and logs, and code blocks (embedded configs, training or evaluation commands) with the line that
+introduces them. The openness evidence reads them in context; nothing here decides what they mean."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from auditor.facts import Passage
+
+MAX_PASSAGES = 600
+MAX_BLOCKS = 60
+MAX_TEXT = 400
+MAX_BLOCK_LINES = 60
+MAX_BLOCK_TEXT = 2_000
+MAX_PARAGRAPH_LINES = 30  # a longer run of soft-wrapped lines is read in pieces (bounded work per sentence)
+
+_FENCE = re.compile(r"^ {0,3}(```+(?!.*`)|~~~+)\s*([\w+.-]*)")  # CommonMark: a backtick fence's info has no backtick
+_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
+# Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any.
+_CUE = re.compile(
+    r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|\blogs?\b|wandb|w&b|"
+    r"tensorboard|\bloss\b|releas|availab|open[- ]?sourc|github|repo|reproduc|\.py\b|\.ya?ml\b|\bsft\b|\bdpo\b"
+)
+_BLOCK_CUE = re.compile(
+    r"merge_method|base_model|slices:|datasets?:|learning_rate|\blr\b|num_epochs|epochs|micro_batch|"
+    r"gradient_accumulation|train|finetun|fine-tun|lm_eval|lm-eval|evaluat|--tasks|deepspeed|accelerate launch|"
+    r"torchrun|python3?\s+\S+\.py",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(*_\"'`])")
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]+)[^)]*\)")
+_URL = re.compile(r"""https?://[^\s<>()\[\]"'`{}|\\^]+""", re.IGNORECASE)
+_MARKUP = re.compile(r"<[^>]{0,200}>|(?<!\w)[*_`]{1,3}|[*_`]{1,3}(?!\w)")  # emphasis, not snake_case
+_TRAILING = ".,;:!?*_'\""
+
+
+def _plain(text: str) -> str:
+    """Plain text of markdown: links reduced to their text, tags and emphasis dropped, spaces collapsed."""
+    text = _MD_LINK.sub(lambda m: m.group(1), text)
+    return " ".join(_MARKUP.sub("", text).split())
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    """Link targets: absolute URLs, and relative paths of markdown links (images, files of the repository)."""
+    found = [m.group(2) for m in _MD_LINK.finditer(text)] + [m.group(0) for m in _URL.finditer(text)]
+    return tuple(dict.fromkeys(u.rstrip(_TRAILING) for u in found if u and not u.startswith("#")))
+
+
+_BLOCK_START = re.compile(r"^\s{0,3}([-*+]\s|\d{1,3}[.)]\s|>|\||<)")
+
+
+def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Passage]:
+    """The sentences of a paragraph (soft-wrapped lines joined) that hold a cue, each with the line it starts on."""
+    offsets, parts, size = [], [], 0
+    for _, raw in paragraph:
+        offsets.append(size)
+        parts.append(raw.strip())
+        size += len(parts[-1]) + 1
+    text = " ".join(parts)
+    found = []
+    position = 0
+    for sentence in _SENTENCE_END.split(text):
+        offset = text.find(sentence, position)
+        position = offset + len(sentence)
+        if _CUE.search(sentence.lower()):
+            line = paragraph[max(bisect_right(offsets, max(offset, 0)) - 1, 0)][0]
+            found.append(Passage("sentence", _plain(sentence)[:MAX_TEXT], line, section, _urls(sentence)))
+    return found
+
+
+def find_passages(body: str, line_offset: int) -> list[Passage]:
+    """Sentences, table rows and code blocks worth reading for openness evidence, in card order, each with the
+    heading it stands under (CommonMark fences: a backtick fence's info string holds no backtick)."""
+    section: str | None = None
+    passages: list[Passage] = []
+    blocks = 0
+    block: list[str] | None = None
+    block_start, block_language, lead, block_section = 0, "", "", section
+    last_prose = ""
+    paragraph: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if paragraph and len(passages) < MAX_PASSAGES:
+            passages.extend(_sentences(paragraph, section))
+        paragraph.clear()
+
+    for line_no, raw in enumerate(body.split("\n"), start=line_offset + 1):
+        fence = _FENCE.match(raw)
+        if block is not None:
+            if fence:
+                text = "\n".join(block)[:MAX_BLOCK_TEXT]
+                if blocks < MAX_BLOCKS and (_BLOCK_CUE.search(text) or _BLOCK_CUE.search(lead)):
+                    passages.append(Passage("block", text, block_start, block_section, lead=lead,
+                                            language=block_language.lower()))  # fmt: skip
+                    blocks += 1
+                block = None
+            elif len(block) < MAX_BLOCK_LINES:
+                block.append(raw.rstrip())
+            continue
+        stripped = raw.strip()
+        heading = _HEADING.match(raw)
+        if fence or not stripped or heading or _BLOCK_START.match(raw):
+            flush()
+        if fence:
+            block, block_start, block_language, lead, block_section = [], line_no, fence.group(2), last_prose, section
+            continue
+        if heading:
+            section, last_prose = _plain(heading.group(1)) or None, ""  # a block's lead is in its own section
+            continue
+        if not stripped:
+            continue
+        if len(passages) >= MAX_PASSAGES:
+            continue  # enough sentences; code blocks are still read
+        last_prose = _plain(stripped[:MAX_TEXT])
+        if stripped.startswith("|"):
+            cells = set(stripped) <= set("|-: ")
+            if not cells and len(passages) < MAX_PASSAGES and _CUE.search(stripped.lower()):
+                passages.append(Passage("row", last_prose, line_no, section, _urls(stripped)))
+            continue
+        paragraph.append((line_no, raw))
+        if len(paragraph) >= MAX_PARAGRAPH_LINES:
+            flush()
+    flush()
+    return passages[: MAX_PASSAGES + MAX_BLOCKS]
