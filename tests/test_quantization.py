@@ -205,3 +205,58 @@ def test_hub_counts_by_dtype_are_unpacked(hub: FakeHub, hub_source, tmp_path: Pa
     assert weights.parameters == stored_elements(tensors) - int32 + int32 * 8  # the Hub counts by dtype only
     assert weights.quantization is not None and "I32 elements × 32/4" in weights.quantization["parameters_basis"]
     assert "WEIGHTS-PARAMS-MISMATCH" not in {f.rule for f in audit("acme/llama-0.025M-GPTQ").findings}
+
+
+def test_weights_and_quantization_fit_the_result_schema(tmp_path: Path) -> None:
+    """The schema's model.weights and model.quantization (for the lead to emit) accept what the facts hold, and
+    reject a quantization without its method."""
+    from tests.gguf_model import write_tiny_gguf
+    from tests.test_real_cards import VALIDATOR, validate
+
+    folder = model_folder(tmp_path / "acme__llama-0.025M-GPTQ", gptq_tensors(4, 32), quantize_config=GPTQ_CONFIG)
+    write_tiny_gguf(folder / "tiny.Q8_0.gguf")
+    result = audit(str(folder))
+    assert result.facts is not None and result.facts.weights is not None
+    payload = result.to_dict()
+    payload["model"]["weights"] = [w.to_dict() for w in result.facts.weights]
+    payload["model"]["quantization"] = model_quantization(result.facts)
+    assert [q["method"] for q in payload["model"]["quantization"]] == ["gptq", "gguf"]
+    validate(payload)
+    payload["model"]["quantization"][0].pop("method")
+    assert any("method" in e.message for e in VALIDATOR.iter_errors(payload))
+
+
+def _llama2_7b_gptq() -> dict[str, tuple[tuple[int, ...], str]]:
+    """Tensor names, shapes and dtypes of a Llama-2-7B GPTQ 4-bit group-128 checkpoint (TheBloke's main branch):
+    32 layers, hidden 4096, intermediate 11008, vocabulary 32000."""
+    hidden, ffn, vocab, bits, group = 4096, 11008, 32000, 4, 128
+    attention = [(f"self_attn.{p}_proj", hidden, hidden) for p in "qkvo"]
+    linears = [*attention, ("mlp.gate_proj", hidden, ffn), ("mlp.up_proj", hidden, ffn), ("mlp.down_proj", ffn, hidden)]
+    tensors: dict[str, tuple[tuple[int, ...], str]] = {
+        "model.embed_tokens.weight": ((vocab, hidden), "F16"), "model.norm.weight": ((hidden,), "F16"),
+        "lm_head.weight": ((vocab, hidden), "F16")}  # fmt: skip
+    for layer in range(32):
+        for norm in ("input_layernorm", "post_attention_layernorm"):
+            tensors[f"model.layers.{layer}.{norm}.weight"] = ((hidden,), "F16")
+        for name, inputs, outputs in linears:
+            prefix = f"model.layers.{layer}.{name}"
+            tensors[f"{prefix}.qweight"] = ((inputs * bits // 32, outputs), "I32")
+            tensors[f"{prefix}.qzeros"] = ((inputs // group, outputs * bits // 32), "I32")
+            tensors[f"{prefix}.scales"] = ((inputs // group, outputs), "F16")
+            tensors[f"{prefix}.g_idx"] = ((inputs,), "I32")
+    return tensors
+
+
+def test_a_7b_gptq_layout_counts_7b() -> None:
+    from auditor.weights.packed import count_parameters
+    from auditor.weights.quantization import hub_parameters
+
+    tensors = _llama2_7b_gptq()
+    counted = count_parameters(tensors)
+    assert counted.parameters == 6_738_415_616  # Llama-2-7b's published parameter count
+    assert 1.1e9 < counted.stored < 1.2e9  # what the header sum (and WEIGHTS-PARAMS-MISMATCH) saw before
+    by_dtype: dict[str, int] = {}
+    for shape, dtype in tensors.values():
+        by_dtype[dtype] = by_dtype.get(dtype, 0) + int(np.prod(shape))
+    estimate, basis = hub_parameters(by_dtype, {"method": "gptq", "bits": 4})
+    assert basis is not None and abs(estimate - 6_738_415_616) / 6_738_415_616 < 0.02

@@ -3,6 +3,7 @@ tiny real GGUF written here (tests/gguf_model.py); a GGUF the loader cannot load
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -14,6 +15,7 @@ from auditor import audit
 from auditor.cli import cli
 from auditor.smoke import SmokeOptions, run_smoke
 from auditor.sources.local import read_folder, read_weights_file
+from tests.fakehub import FakeRepo
 from tests.gguf_model import BLOCKS, HIDDEN, PARAMETERS, write_tiny_gguf
 
 gguf = pytest.importorskip("gguf")
@@ -103,3 +105,20 @@ def test_a_gguf_architecture_transformers_cannot_load_is_not_a_pass(tmp_path: Pa
     assert payload["smoke"]["reason"] == (
         "transformers cannot read this GGUF: ValueError: GGUF model with architecture rwkv6 is not supported yet."
     )
+    from tests.test_real_cards import validate
+
+    validate(payload)
+
+
+@needs_loader
+def test_a_hub_gguf_repository_smokes_its_smallest_whole_file(hub, hub_source, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {"README.md": b"---\nlicense: apache-2.0\n---\n# Tiny GGUF\n"}
+    for name, quantized in (("tiny.Q8_0.gguf", True), ("tiny.F32.gguf", False)):
+        files[name] = write_tiny_gguf(tmp_path / name, quantized=quantized).read_bytes()
+    hub.add(FakeRepo("acme/tiny-GGUF", files, lfs={"tiny.Q8_0.gguf", "tiny.F32.gguf"}))
+    facts = hub_source.fetch("acme/tiny-GGUF", None, "acme/tiny-GGUF")
+    smoke = run_smoke(facts, SmokeOptions(timeout=300), hub_source)
+    assert smoke["status"] == "ok" and smoke["weights"] == ["tiny.Q8_0.gguf"], smoke  # the smaller of the two
+    digest = hashlib.sha256(files["tiny.Q8_0.gguf"]).hexdigest()
+    assert smoke["checksums"] == [{"path": "tiny.Q8_0.gguf", "status": "ok", "expected": digest, "actual": digest}]
+    assert smoke["tokens_per_second"] > 0

@@ -222,7 +222,7 @@ def _run_child(
     """Run the worker on ``folder``, or on the one GGUF file at ``gguf_path`` whose header is ``gguf``."""
     payload = json.dumps({"allow_pickle": options.allow_pickle, "max_new_tokens": options.max_new_tokens,
                           "threads": options.threads, "pipeline_tag": pipeline_tag,
-                          "gguf_file": str(gguf_path.resolve()) if gguf_path else None,
+                          "gguf_file": str(gguf_path.absolute()) if gguf_path else None,  # the name, not a blob
                           "parameters": gguf.parameters if gguf else None})  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            "OMP_NUM_THREADS": str(options.threads)}  # fmt: skip
