@@ -90,6 +90,18 @@ def test_gguf_smoke_loads_and_generates(tmp_path: Path) -> None:
     assert smoke["parameters"] == PARAMETERS and smoke["dtype"] == "float32"  # dequantized by the gguf package
     assert smoke["tokens_per_second"] > 0 and smoke["load_seconds"] > 0 and smoke["peak_rss_mb"] > 50
     assert isinstance(smoke["output_sample"], str)
+    folder = tmp_path / "acme__tiny-GGUF"
+    folder.mkdir()
+    path.rename(folder / path.name)
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Tiny GGUF\n")
+    audited = CliRunner().invoke(cli, ["audit", str(folder), "--smoke", "--format", "json"])
+    payload = json.loads(audited.stdout)
+    assert audited.exit_code == 0, audited.output
+    assert payload["smoke"]["status"] == "ok" and payload["smoke"]["format"] == "gguf"
+    assert payload["verdict"]["status"] in ("pass", "conditions")
+    from tests.test_real_cards import validate
+
+    validate(payload)
 
 
 @needs_loader
