@@ -127,11 +127,20 @@ def test_gptq_packed_tensors_count_as_the_weights_they_hold(tmp_path: Path, bits
     assert weights.quantization["group_size"] == (group if group > 0 else None)
     assert weights.quantization["packed_tensors"] == len(LINEARS)
     rules = {f.rule: f for f in audit(str(folder)).findings}
-    assert "WEIGHTS-PARAMS-MISMATCH" not in rules  # 26,048 weights for a stated 0.025M
+    assert "WEIGHTS-PARAMS-MISMATCH" not in rules  # 25,920 weights for a stated 0.025M
     assert rules["WEIGHTS-QUANTIZED"].message == (
         f"model.safetensors: gptq {bits}-bit{f', group size {group}' if group > 0 else ''} (quantize_config.json)"
     )
     assert rules["WEIGHTS-QUANTIZED"].severity == "info"
+
+
+def test_a_real_mismatch_still_fires_and_says_how_it_counted(tmp_path: Path) -> None:
+    folder = model_folder(tmp_path / "acme__llama-7B-GPTQ", gptq_tensors(4, 32), quantize_config=GPTQ_CONFIG)
+    mismatch = next(f for f in audit(str(folder)).findings if f.rule == "WEIGHTS-PARAMS-MISMATCH")
+    assert mismatch.message == (
+        "the weights hold 25,920 parameters (qweight int32 tensors counted as 32/bits values each; qzeros, scales "
+        "and g_idx not counted); the name states about 7,000,000,000"
+    )
 
 
 def test_awq_packs_the_output_dimension(tmp_path: Path) -> None:
