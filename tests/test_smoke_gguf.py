@@ -134,3 +134,14 @@ def test_a_hub_gguf_repository_smokes_its_smallest_whole_file(hub, hub_source, t
     digest = hashlib.sha256(files["tiny.Q8_0.gguf"]).hexdigest()
     assert smoke["checksums"] == [{"path": "tiny.Q8_0.gguf", "status": "ok", "expected": digest, "actual": digest}]
     assert smoke["tokens_per_second"] > 0
+
+
+def test_a_single_safetensors_file_is_not_smoked_without_its_folder(tmp_path: Path) -> None:
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "model.safetensors"
+    save_file({"w": np.zeros((4, 4), dtype=np.float32)}, str(path))
+    smoke = run_smoke(read_weights_file(path, str(path)), SmokeOptions())
+    assert smoke == {"status": "skipped", "reason": "a single safetensors file was given: transformers needs the "
+                     "model's config.json and tokenizer beside it (audit its folder)"}  # fmt: skip
