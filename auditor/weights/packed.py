@@ -70,8 +70,8 @@ class PackedCount:
             "gptq": "qweight int32 tensors counted as 32/bits values each; qzeros, scales and g_idx not counted",
             "awq": "qweight int32 tensors counted as 32/bits values each; qzeros and scales not counted",
             "exl2": "q_weight tensors counted as len(q_invperm) × columns; scales and permutations not counted",
-            "bitsandbytes": "4-bit uint8 weights counted as two values per byte; absmax, quant_map and quant_state "
-            "not counted",
+            "bitsandbytes": "4-bit uint8 weights counted as two values per byte, 8-bit int8 weights as stored; absmax, "
+            "quant_map, quant_state and SCB not counted",
             "fp8": "float8 weights counted as stored; their scales not counted",
         }[method]
         if self.unknown_width:
