@@ -126,7 +126,9 @@ class WeightFile:
     """What is known of one weights file, or of another file that unpickles on load (``is_weights`` False:
     training_args.bin, optimizer.pt, *.joblib …).
 
-    ``error`` says why the file could not be read; for pickle-capable files, ``dangerous_globals`` are imports
+    ``parameters`` counts the weights the tensors stand for: packed quantized tensors (GPTQ, AWQ, EXL2, 4-bit
+    bitsandbytes) count as the unpacked weights, their scales and zero points not at all (``quantization`` says
+    how). ``error`` says why the file could not be read; for pickle-capable files, ``dangerous_globals`` are imports
     that run code, ``unknown_globals`` imports outside the allowlist of what checkpoints use, and ``not_scanned``
     what the scan did not reach and why (None: the whole file was scanned).
     """
@@ -145,6 +147,7 @@ class WeightFile:
     unknown_globals: tuple[str, ...] = ()
     not_scanned: str | None = None
     is_weights: bool = True
+    quantization: dict[str, Any] | None = None  # how the file's tensors are quantized (auditor.weights.quantization)
 
     PICKLE_FORMATS = frozenset({"pytorch-pickle", "pickle", "nemo-archive", "joblib"})  # formats that unpickle on load
 
@@ -158,7 +161,7 @@ class WeightFile:
             "sha256": self.sha256, "tensors": self.tensors, "parameters": self.parameters, "dtypes": list(self.dtypes),
             "metadata": self.metadata, "pickle_globals": list(self.pickle_globals),
             "dangerous_globals": list(self.dangerous_globals), "unknown_globals": list(self.unknown_globals),
-            "not_scanned": self.not_scanned, "error": self.error,
+            "not_scanned": self.not_scanned, "error": self.error, "quantization": self.quantization,
         }  # fmt: skip
 
 

@@ -25,10 +25,19 @@ def _card_unreadable(facts: ModelFacts) -> bool:
     return any(note.file is not None and note.file.lower().startswith("readme") for note in facts.access)
 
 
+def weights_file_only(facts: ModelFacts) -> bool:
+    """True when the target was one weights file (a .gguf, .safetensors …): no card or repository to read."""
+    return facts.source == "local" and facts.files is None and facts.card is None and bool(facts.weights)
+
+
 @checker("CARD-MISSING")
 def card_missing(ctx: AuditContext) -> Iterator[Hit]:
     facts = ctx.facts
-    if facts.card is None and not _card_unreadable(facts):
+    if weights_file_only(facts):
+        names = ", ".join(w.path for w in facts.weights or ())
+        yield Hit(f"only a weights file was given ({names}): there is no model card to read",
+                  (Evidence(url=facts.location),))  # fmt: skip
+    elif facts.card is None and not _card_unreadable(facts):
         yield Hit("the repository has no README.md model card", (Evidence(file="README.md"),))
 
 

@@ -12,6 +12,7 @@ from auditor.checks import checker
 from auditor.context import AuditContext
 from auditor.findings import Evidence, Hit
 from auditor.weights.inspect import SAFE_FORMATS
+from auditor.weights.quantization import describe, files_text, model_quantization
 
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
 
@@ -93,8 +94,27 @@ def weights_params_mismatch(ctx: AuditContext) -> Iterator[Hit]:
         by_format[weight.format] = by_format.get(weight.format, 0) + int(weight.parameters or 0)
     counted = max(by_format.values())
     if abs(counted - stated) / stated > 0.25:
-        yield Hit(f"the weights hold {counted:,} parameters; the name states about {stated:,.0f}",
+        bases = sorted({str(w.quantization["parameters_basis"]) for w in weights
+                        if w.quantization and w.quantization.get("parameters_basis")})  # fmt: skip
+        how = f" ({'; '.join(bases)})" if bases else ""
+        yield Hit(f"the weights hold {counted:,} parameters{how}; the name states about {stated:,.0f}",
                   tuple(Evidence(file=w.path) for w in weights[:3]))  # fmt: skip
+
+
+def _config_evidence(source: object, excerpt: str) -> list[Evidence]:
+    """The config a declared quantization was read from (config.json's quantization_config, quantize_config.json)."""
+    if source == "config.json quantization_config":
+        return [Evidence(field="quantization_config", file="config.json", excerpt=excerpt)]
+    return [Evidence(file=source, excerpt=excerpt)] if isinstance(source, str) and source.endswith(".json") else []
+
+
+@checker("WEIGHTS-QUANTIZED")
+def weights_quantized(ctx: AuditContext) -> Iterator[Hit]:
+    for quantization in model_quantization(ctx.facts):
+        files, text = quantization["files"], describe(quantization)
+        where = files_text(files) if files else "declared for the model (no weights file inspected shows it)"
+        evidence = _config_evidence(quantization.get("source"), text) + [Evidence(file=f) for f in files[:3]]
+        yield Hit(f"{where}: {text}", tuple(evidence))
 
 
 @checker("SMOKE-FAILED")

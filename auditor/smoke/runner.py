@@ -3,12 +3,16 @@
 The child (auditor.smoke.worker) imports torch and transformers; this module does not, so an audit without
 --smoke never loads them. A crash, hang or memory blow-up in the child cannot take the audit down: it runs with
 a time limit and its outcome (or failure) is recorded.
+
+Weights are loaded as safetensors, else GGUF (transformers' GGUF support, one file: the smallest whole one), else
+pickles when allowed. A GGUF header is read by the bounded reader before the child's loader sees it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.facts import ModelFacts
+from auditor.facts import ModelFacts, WeightFile
 from auditor.weights.inspect import sha256_of, weight_format
 
 if TYPE_CHECKING:
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
 
 GIB = 1 << 30
 _SUPPORT_FILES = ["*.json", "*.txt", "*.model", "*.tiktoken", "tokenizer*"]
+_SHARD = re.compile(r"-\d{5}-of-\d{5}\.gguf$", re.IGNORECASE)  # llama.cpp gguf-split names
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ def _loadable(facts: ModelFacts, allow_pickle: bool) -> tuple[list[str], str | N
     pickled = [w.path for w in weights if w.pickled]
     if safe:
         return safe, None
+    ggufs = [w for w in weights if w.format == "gguf"]
+    if ggufs:
+        return _gguf_choice(ggufs)
     if pickled and not allow_pickle:
         return [], "only pickle weights: not loaded without --allow-pickle (then torch loads with weights_only)"
     if pickled:
@@ -69,6 +77,42 @@ def _loadable(facts: ModelFacts, allow_pickle: bool) -> tuple[list[str], str | N
         formats = sorted({w.format for w in weights})
         return [], f"no transformers-loadable weights (formats: {', '.join(formats)})"
     return [], "no weight files"
+
+
+def _is_shard(weight: WeightFile) -> bool:
+    count = weight.metadata.get("split.count")
+    return (isinstance(count, int) and count > 1) or bool(_SHARD.search(weight.path))
+
+
+def _gguf_choice(ggufs: list[WeightFile]) -> tuple[list[str], str | None]:
+    """The GGUF file to load: transformers loads one file (no gguf-split shards); the smallest whole one, headers
+    read cleanly first."""
+    whole = [w for w in ggufs if not _is_shard(w)]
+    if not whole:
+        names = ", ".join(w.path for w in ggufs[:3])
+        return [], f"the GGUF weights are split into shards ({names}); transformers loads single-file GGUFs only"
+    best = min(whole, key=lambda w: (w.error is not None, w.size or 0, w.path))
+    return [best.path], None
+
+
+def _gguf_header_check(path: Path, name: str, options: SmokeOptions) -> dict[str, Any] | WeightFile:
+    """The GGUF file's header, read by the bounded reader, or why the file must not reach the loader (gguf's
+    reader trusts the header's counts)."""
+    from auditor.sources.safefs import open_regular
+    from auditor.weights.inspect import read_gguf
+
+    try:
+        with open_regular(path) as handle:
+            weight = read_gguf(handle, name, os.fstat(handle.fileno()).st_size)
+    except OSError as error:
+        return _skipped(f"{name} could not be opened: {error.strerror or error}")
+    if weight.error:
+        return {"status": "failed", "reason": f"{name}: {weight.error}; not loaded"}
+    dequantized = (weight.parameters or 0) * 4  # transformers dequantizes GGUF tensors to float32
+    if dequantized > options.max_weights:
+        return _skipped(f"{name} dequantizes to {dequantized / GIB:.2f} GiB of float32 weights, above --max-weights "
+                        f"{options.max_weights / GIB:.2f} GiB")  # fmt: skip
+    return weight
 
 
 def run_smoke(facts: ModelFacts, options: SmokeOptions | None = None, hub: HubSource | None = None) -> dict[str, Any]:
@@ -98,18 +142,28 @@ def run_smoke(facts: ModelFacts, options: SmokeOptions | None = None, hub: HubSo
             return _skipped(f"pickle scan found code-running imports in {', '.join(dangerous)}: never loaded",
                             checksums=checksums)  # fmt: skip
     else:
-        folder = Path(facts.location)
-    config = _config(folder)
-    if config is None:
-        return _skipped("no readable config.json: not a transformers model folder")
-    if config.get("auto_map"):
-        return _skipped("the model needs remote code (config.json auto_map); trust_remote_code is never enabled")
+        location = Path(facts.location)
+        folder = location.parent if location.is_file() else location
+    fmt = weight_format(files[0]) or "unknown"
     pipeline_tag = (facts.card.metadata.get("pipeline_tag") if facts.card else None) or (
         facts.hub.pipeline_tag if facts.hub else None
     )
-    result = _run_child(folder, options, pipeline_tag if isinstance(pipeline_tag, str) else None)
+    tag = pipeline_tag if isinstance(pipeline_tag, str) else None
+    if fmt == "gguf":
+        header = _gguf_header_check(folder / files[0], files[0], options)
+        result = header if isinstance(header, dict) else _run_child(folder, options, tag, header, folder / files[0])
+    elif facts.source == "local" and Path(facts.location).is_file():
+        return _skipped(f"a single {fmt} file was given: transformers needs the model's config.json and tokenizer "
+                        "beside it (audit its folder)")  # fmt: skip
+    elif (config := _config(folder)) is None:
+        return _skipped("no readable config.json: not a transformers model folder")
+    elif config.get("auto_map"):
+        return _skipped("the model needs remote code (config.json auto_map); trust_remote_code is never enabled")
+    else:
+        result = _run_child(folder, options, tag)
     if checksums:
         result["checksums"] = checksums
+    result["format"] = fmt
     result["weights"] = files
     return result
 
@@ -158,9 +212,18 @@ def _verify(facts: ModelFacts, folder: Path, files: list[str]) -> list[dict[str,
     return checks
 
 
-def _run_child(folder: Path, options: SmokeOptions, pipeline_tag: str | None) -> dict[str, Any]:
+def _run_child(
+    folder: Path,
+    options: SmokeOptions,
+    pipeline_tag: str | None,
+    gguf: WeightFile | None = None,
+    gguf_path: Path | None = None,
+) -> dict[str, Any]:
+    """Run the worker on ``folder``, or on the one GGUF file at ``gguf_path`` whose header is ``gguf``."""
     payload = json.dumps({"allow_pickle": options.allow_pickle, "max_new_tokens": options.max_new_tokens,
-                          "threads": options.threads, "pipeline_tag": pipeline_tag})  # fmt: skip
+                          "threads": options.threads, "pipeline_tag": pipeline_tag,
+                          "gguf_file": str(gguf_path.absolute()) if gguf_path else None,  # the name, not a blob
+                          "parameters": gguf.parameters if gguf else None})  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            "OMP_NUM_THREADS": str(options.threads)}  # fmt: skip
     env.pop("HF_TOKEN", None)  # the child reads local files only

@@ -1,21 +1,29 @@
 """Child process of a smoke run: load a model folder with transformers and run it once. Prints one JSON line.
 
 Run as ``python -m auditor.smoke.worker FOLDER OPTIONS_JSON``. Never enables remote code; loads safetensors
-unless pickle loading was explicitly allowed (then torch loads with ``weights_only``).
+unless pickle loading was explicitly allowed (then torch loads with ``weights_only``). With ``gguf_file`` in the
+options, that one GGUF file is loaded through transformers' GGUF support (config, tokenizer and weights all from
+the file, dequantized by the gguf package) from an empty folder, so nothing beside it is read.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import resource
 import sys
+import tempfile
 import time
 from typing import Any
 
 PROMPT = "The quick brown fox"
 
 
-def pick_task(architectures: list[str], pipeline_tag: str | None) -> str:
+class Unsupported(Exception):
+    """The loader cannot load this format (a GGUF architecture or tensor type transformers does not handle)."""
+
+
+def pick_task(architectures: list[str], pipeline_tag: str | None, default: str = "encoder") -> str:
     tag = pipeline_tag or ""
     if tag in ("text-generation", "conversational"):
         return "causal-lm"
@@ -36,7 +44,7 @@ def pick_task(architectures: list[str], pipeline_tag: str | None) -> str:
             return "classification"
         if name.endswith("ForMaskedLM"):
             return "masked-lm"
-    return "encoder"
+    return default
 
 
 def _peak_rss_mb() -> float:
@@ -44,6 +52,16 @@ def _peak_rss_mb() -> float:
 
 
 def run(folder: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Load and run the model of ``folder``, or the one GGUF file of the options from an empty folder."""
+    if not options.get("gguf_file"):
+        return _load_and_run(folder, options)
+    if importlib.util.find_spec("accelerate") is None:
+        raise ImportError("transformers needs accelerate to load a GGUF file")
+    with tempfile.TemporaryDirectory(prefix="auditor-gguf-") as empty:  # config and tokenizer come from the file
+        return _load_and_run(empty, options)
+
+
+def _load_and_run(folder: str, options: dict[str, Any]) -> dict[str, Any]:
     import torch
     from transformers import (
         AutoConfig,
@@ -56,17 +74,33 @@ def run(folder: str, options: dict[str, Any]) -> dict[str, Any]:
     )
 
     torch.set_num_threads(max(1, int(options.get("threads", 2))))
-    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
-    task = pick_task(list(config.architectures or []), options.get("pipeline_tag"))
+    gguf_file = options.get("gguf_file")
+    source: dict[str, Any] = {"trust_remote_code": False, **({"gguf_file": gguf_file} if gguf_file else {})}
+    start = time.perf_counter()
+    try:
+        config = AutoConfig.from_pretrained(folder, **source)
+    except (ValueError, KeyError, NotImplementedError) as error:
+        if gguf_file:  # transformers raises ValueError for a GGUF architecture it has no mapping for
+            raise Unsupported(f"transformers cannot read this GGUF: {_first_line(error)}") from error
+        raise
+    if gguf_file:  # a GGUF config names a model type, not a class: T5 files are encoder-decoders, others causal LMs
+        causal = "seq2seq" if config.model_type in ("t5", "umt5") else "causal-lm"
+        task = pick_task([], options.get("pipeline_tag"), default=causal)
+    else:
+        task = pick_task(list(config.architectures or []), options.get("pipeline_tag"))
     classes = {"causal-lm": AutoModelForCausalLM, "seq2seq": AutoModelForSeq2SeqLM, "encoder": AutoModel,
                "classification": AutoModelForSequenceClassification, "masked-lm": AutoModelForMaskedLM}  # fmt: skip
-    load = {"trust_remote_code": False}
-    if not options.get("allow_pickle"):
-        load["use_safetensors"] = True
-    start = time.perf_counter()
-    model = classes[task].from_pretrained(folder, **load)
+    if gguf_file:
+        _check_described_size(classes[task], config, int(options.get("parameters") or 0))
+    safe = {} if gguf_file or options.get("allow_pickle") else {"use_safetensors": True}
+    try:
+        model = classes[task].from_pretrained(folder, **source, **safe)
+    except NotImplementedError as error:  # gguf's dequantize has no kernel for the tensor type
+        if gguf_file:
+            raise Unsupported(f"transformers cannot load this GGUF: {_first_line(error)}") from error
+        raise
     model.eval()
-    tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(folder, **source)
     load_seconds = time.perf_counter() - start
     result: dict[str, Any] = {
         "task": task,
@@ -74,6 +108,8 @@ def run(folder: str, options: dict[str, Any]) -> dict[str, Any]:
         "parameters": int(sum(p.numel() for p in model.parameters())),
         "dtype": str(next(model.parameters()).dtype).removeprefix("torch."),
     }
+    if gguf_file:
+        result["architecture"] = config.model_type
     inputs = tokenizer(PROMPT, return_tensors="pt")
     new_tokens = int(options.get("max_new_tokens", 8))
     with torch.inference_mode():
@@ -112,19 +148,34 @@ def run(folder: str, options: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _check_described_size(model_class: Any, config: Any, stored: int) -> None:
+    """Refuse a GGUF whose metadata, as transformers reads it, describes another model than its tensors hold: a
+    missing hyperparameter falls back to the config class's default (a 7B llama), which would be allocated whole."""
+    import torch
+
+    with torch.device("meta"):  # no memory: shapes only
+        skeleton = model_class.from_config(config, trust_remote_code=False)
+    described = sum(p.numel() for p in skeleton.parameters())
+    if not 0.9 * stored <= described <= 1.1 * stored:
+        raise Unsupported(f"the architecture this GGUF's metadata describes (as transformers reads it) has "
+                          f"{described:,} parameters, its tensors hold {stored:,}: not loaded")  # fmt: skip
+
+
+def _first_line(error: BaseException) -> str:
+    first = str(error).splitlines()[0][:300] if str(error) else ""
+    return f"{type(error).__name__}: {first}"
+
+
 def main() -> None:
     folder, options = sys.argv[1], json.loads(sys.argv[2])
     try:
         result = {"status": "ok", "reason": None, **run(folder, options)}
     except ImportError as error:
         result = {"status": "skipped", "reason": f"{error}: install the extra with pip install 'auditor[smoke]'"}
+    except Unsupported as error:
+        result = {"status": "skipped", "reason": str(error), "peak_rss_mb": round(_peak_rss_mb(), 1)}
     except Exception as error:  # reported to the parent as a failure, with the reason
-        first = str(error).splitlines()[0][:300] if str(error) else ""
-        result = {
-            "status": "failed",
-            "reason": f"{type(error).__name__}: {first}",
-            "peak_rss_mb": round(_peak_rss_mb(), 1),
-        }
+        result = {"status": "failed", "reason": _first_line(error), "peak_rss_mb": round(_peak_rss_mb(), 1)}
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
 

@@ -22,6 +22,8 @@ def is_document(path: str) -> bool:
 CONFIG_NAMES = (
     "config.json",
     "adapter_config.json",
+    "quantize_config.json",  # AutoGPTQ; quant_config.json: AutoAWQ (auditor.weights.quantization)
+    "quant_config.json",
     "mergekit_config.yml",
     "mergekit_config.yaml",
     "merge_config.yml",
@@ -31,7 +33,7 @@ MAX_CONFIG_BYTES = 256 * 1024
 
 
 def is_config(path: str) -> bool:
-    """Top-level configuration files that say what a model derives from."""
+    """Top-level configuration files that say what a model derives from or how it is quantized."""
     return path in CONFIG_NAMES
 
 

@@ -76,6 +76,7 @@ from auditor.sources.ratelimit import TokenBucket
 from auditor.sources.redact import install, redact, register_secret
 from auditor.weights.inspect import file_formats
 from auditor.weights.pickles import pickle_format
+from auditor.weights.quantization import declared_quantization, hub_parameters
 from auditor.weights.remote import scan_remote
 
 log = logging.getLogger(__name__)
@@ -282,7 +283,7 @@ class HubSource:
             ),
             access=tuple(notes),
             datasets=datasets,
-            weights=_weights(snapshot, record.scans),
+            weights=_weights(snapshot, record.scans, configs),
             configs=tuple(configs),
         )
 
@@ -559,12 +560,15 @@ def _files_to_read(snapshot: ModelSnapshot) -> list[tuple[str, int]]:
     return wanted
 
 
-def _weights(snapshot: ModelSnapshot, scans: Mapping[str, Mapping[str, Any]]) -> tuple[WeightFile, ...]:
+def _weights(
+    snapshot: ModelSnapshot, scans: Mapping[str, Mapping[str, Any]], configs: Sequence[Document]
+) -> tuple[WeightFile, ...]:
     """Weight files as listed, with the Hub's safetensors parameter count (by dtype) for the repository, and every
     pickle-capable file with its remote scan.
 
     The Hub counts parameters for the repository, not per file: the count is put on the first safetensors file
-    (in path order), so a sum per format gives the Hub's total.
+    (in path order), so a sum per format gives the Hub's total; packed quantized elements are unpacked as the
+    configs' declared quantization says (auditor.weights.quantization.hub_parameters).
     """
     listed = []
     for file in snapshot.files:
@@ -583,7 +587,11 @@ def _weights(snapshot: ModelSnapshot, scans: Mapping[str, Mapping[str, Any]]) ->
     counts = snapshot.safetensors_parameters
     first = next((i for i, w in enumerate(listed) if w.format == "safetensors"), None)
     if counts is not None and first is not None:
-        listed[first] = replace(listed[first], parameters=sum(counts.values()), dtypes=tuple(sorted(counts)))
+        declared = declared_quantization(configs)
+        parameters, basis = hub_parameters(counts, declared)
+        quantization = {**declared, "parameters_basis": basis} if declared and basis else None
+        listed[first] = replace(listed[first], parameters=parameters, dtypes=tuple(sorted(counts)),
+                                quantization=quantization)  # fmt: skip
     return tuple(listed)
 
 

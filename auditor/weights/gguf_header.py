@@ -48,6 +48,7 @@ class GGUFHeader:
     parameters: int
     dtypes: tuple[str, ...]
     metadata: dict[str, Any] = field(default_factory=dict)
+    elements_by_type: dict[str, int] = field(default_factory=dict)  # logical elements per ggml tensor type
 
 
 class _Reader:
@@ -135,7 +136,7 @@ def read_gguf_header(handle: BinaryIO, size: int, wanted: Callable[[str], bool])
         value = reader.value(reader.take("I"), wanted(key))
         if isinstance(value, (str, int, float, bool)) and wanted(key):
             metadata[key] = value
-    parameters, dtypes = 0, set()
+    elements: dict[str, int] = {}
     for _ in range(tensors):
         reader.string("a tensor name", MAX_KEY_BYTES)
         dims = reader.take("I")
@@ -145,8 +146,8 @@ def read_gguf_header(handle: BinaryIO, size: int, wanted: Callable[[str], bool])
         raw_type = reader.take("I")
         reader.take("Q")  # offset in the data section
         try:
-            dtypes.add(GGMLQuantizationType(raw_type).name)
+            name = GGMLQuantizationType(raw_type).name
         except ValueError as error:
             raise GGUFHeaderError(f"unknown tensor type {raw_type}") from error
-        parameters += math.prod(shape)
-    return GGUFHeader(version, tensors, parameters, tuple(sorted(dtypes)), metadata)
+        elements[name] = elements.get(name, 0) + math.prod(shape)  # dimensions count elements, not blocks
+    return GGUFHeader(version, tensors, sum(elements.values()), tuple(sorted(elements)), metadata, elements)

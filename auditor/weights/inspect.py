@@ -15,7 +15,9 @@ from typing import BinaryIO
 
 from auditor.facts import WeightFile
 from auditor.weights.gguf_header import GGUFHeaderError, read_gguf_header
+from auditor.weights.packed import count_parameters
 from auditor.weights.pickles import PickleScan, ScanPool, pickle_format, scan_open_file
+from auditor.weights.quantization import gguf_quantization
 
 FORMATS = {
     ".safetensors": "safetensors",
@@ -52,46 +54,42 @@ def weight_format(path: str) -> str | None:
     return next((fmt for suffix, fmt in FORMATS.items() if lowered.endswith(suffix)), None)
 
 
-def _count(shape: list[int]) -> int:
-    total = 1
-    for dim in shape:
-        total *= int(dim)
-    return total
-
-
 def _reopenable(handle: BinaryIO, path: Path) -> str:
     """A path that opens the very file behind ``handle`` (/dev/fd/N where the system has it)."""
     return f"/dev/fd/{handle.fileno()}" if os.path.isdir("/dev/fd") else str(path)
 
 
 def read_safetensors(path: str | Path, relative: str, size: int | None) -> WeightFile:
-    """Tensor count, dtypes and parameter total from the header (no tensor is loaded)."""
+    """Tensor count, dtypes, parameters (packed quantized tensors unpacked) and quantization from the header (no
+    tensor is loaded)."""
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="numpy") as handle:
-            names = list(handle.keys())
-            shapes, dtypes = [], set()
-            for name in names:
+            tensors = {}
+            for name in list(handle.keys()):
                 sliced = handle.get_slice(name)
-                shapes.append(sliced.get_shape())
-                dtypes.add(str(sliced.get_dtype()))
+                tensors[name] = (tuple(int(d) for d in sliced.get_shape()), str(sliced.get_dtype()))
             metadata = dict(handle.metadata() or {})
     except Exception as error:  # safetensors raises its own SafetensorError and OSError on bad files
         return WeightFile(relative, "safetensors", size, error=f"unreadable safetensors file: {error}")
+    counted = count_parameters(tensors)
     return WeightFile(
         relative,
         "safetensors",
         size,
-        tensors=len(names),
-        parameters=sum(_count(s) for s in shapes),
-        dtypes=tuple(sorted(dtypes)),
+        tensors=len(tensors),
+        parameters=counted.parameters,
+        dtypes=tuple(sorted({dtype for _, dtype in tensors.values()})),
         metadata={k: str(v)[:200] for k, v in list(metadata.items())[:20]},
+        quantization=counted.quantization(),
     )
 
 
 def _wanted_gguf_key(key: str) -> bool:
-    return key.startswith(("general.", "tokenizer.ggml.model")) or key.endswith((".context_length", ".block_count"))
+    return key.startswith(("general.", "tokenizer.ggml.model", "split.")) or key.endswith(
+        (".context_length", ".block_count")
+    )
 
 
 def read_gguf(handle: BinaryIO, relative: str, size: int) -> WeightFile:
@@ -101,7 +99,8 @@ def read_gguf(handle: BinaryIO, relative: str, size: int) -> WeightFile:
     except (GGUFHeaderError, OSError) as error:
         return WeightFile(relative, "gguf", size, error=f"unreadable GGUF file: {error}")
     return WeightFile(relative, "gguf", size, tensors=header.tensors, parameters=header.parameters,
-                      dtypes=header.dtypes, metadata=header.metadata)  # fmt: skip
+                      dtypes=header.dtypes, metadata=header.metadata,
+                      quantization=gguf_quantization(header.metadata, header.elements_by_type))  # fmt: skip
 
 
 def pickle_weight(scan: PickleScan, relative: str, fmt: str, size: int | None, is_weights: bool) -> WeightFile:
