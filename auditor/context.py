@@ -24,6 +24,7 @@ from auditor.lineage.summary import LineageSummary, summarize
 from auditor.lineage.tree import LineageNode
 from auditor.openness.assess import Openness, assess_openness, compare_with_mot
 from auditor.sources.datasets import training_datasets
+from auditor.weights.quantization import model_quantization
 
 if TYPE_CHECKING:
     from auditor.policy.model import Policy
@@ -73,6 +74,11 @@ class AuditContext:
     @cached_property
     def lineage_summary(self) -> LineageSummary:
         return summarize(self.facts, self.lineage, self.effective, self.training_data)
+
+    @cached_property
+    def quantization(self) -> list[dict[str, Any]]:
+        """The model's quantizations (declared in its configs or shown by its weight files), one per kind."""
+        return model_quantization(self.facts)
 
     @cached_property
     def openness(self) -> Openness:

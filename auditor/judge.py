@@ -94,6 +94,7 @@ def judge(
         openness=ctx.openness,
         lineage=ctx.lineage_summary,
         smoke=smoke,
+        quantization=tuple(ctx.quantization),
     )
 
 

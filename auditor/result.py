@@ -60,6 +60,7 @@ class AuditResult:
     openness: Openness | None = None
     lineage: LineageSummary | None = None
     smoke: Mapping[str, Any] | None = None
+    quantization: tuple[Mapping[str, Any], ...] = ()
     generated_at: str = field(default_factory=lambda: _now())
 
     @property
@@ -78,7 +79,7 @@ class AuditResult:
             "tool": {"name": "auditor", "version": __version__},
             "generated_at": self.generated_at,
             "target": self.target,
-            "model": _model(facts, self.target),
+            "model": _model(facts, self.target, self.quantization),
             "card": _card(facts),
             "license": _license(self.license),
             "openness": self.openness.to_dict() if self.openness is not None else _NO_OPENNESS,
@@ -101,7 +102,7 @@ def _now() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
+def _model(facts: ModelFacts | None, target: str, quantization: tuple[Mapping[str, Any], ...]) -> dict[str, Any]:
     if facts is None:
         return {
             "id": target,
@@ -137,6 +138,8 @@ def _model(facts: ModelFacts | None, target: str) -> dict[str, Any]:
         if facts.files is None
         else [{"path": f.path, "size": f.size, "sha256": f.sha256, "lfs": f.lfs} for f in facts.files],
         "access": [{"kind": n.kind, "message": n.message, "file": n.file} for n in facts.access],
+        "weights": None if facts.weights is None else [w.to_dict() for w in facts.weights],
+        "quantization": [dict(q) for q in quantization],
     }
 
 

@@ -269,3 +269,24 @@ def test_a_7b_gptq_layout_counts_7b() -> None:
         by_dtype[dtype] = by_dtype.get(dtype, 0) + int(np.prod(shape))
     estimate, basis = hub_parameters(by_dtype, {"method": "gptq", "bits": 4})
     assert basis is not None and abs(estimate - 6_738_415_616) / 6_738_415_616 < 0.02
+
+
+def test_a_gguf_file_given_alone_is_audited_as_what_it_is(tmp_path: Path) -> None:
+    """A single .gguf target: the weights are seen (open weights evidence, safe format), the card is not."""
+    from auditor.api import audit
+    from auditor.policy import load_policy
+    from tests.gguf_model import write_tiny_gguf
+
+    weights = write_tiny_gguf(tmp_path / "tiny.Q8_0.gguf")
+    result = audit(str(weights))
+    criterion = result.openness.criteria["weights"] if result.openness else None
+    assert criterion is not None and criterion.status != "absent" and "claimed" not in criterion.reason
+    assert [e.file for e in criterion.evidence] == ["tiny.Q8_0.gguf"]
+    missing = next((f.message for f in result.findings if f.rule == "LIC-MISSING"), "")
+    assert "only the card was given" not in missing
+    policy = tmp_path / "p.yaml"
+    policy.write_text("require: {safe_weights: true, pinned_revisions: false}\n", encoding="utf-8")
+    judged = audit(str(weights), policy=load_policy(policy))
+    assert "POLICY-SAFE-WEIGHTS" not in {f.rule for f in judged.findings}
+    quantization = judged.to_dict()["model"]["quantization"]
+    assert quantization and quantization[0]["method"] == "gguf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from auditor.checks import checker
+from auditor.checks.card import weights_file_only
 from auditor.context import AuditContext
 from auditor.facts import LICENSE_UNKNOWN
 from auditor.findings import Evidence, Hit
@@ -67,7 +68,11 @@ def license_missing(ctx: AuditContext) -> Iterator[Hit]:
         return  # the card or a license file exists but could not be read: LIC-UNREADABLE
     message = "no 'license' in the card metadata, no LICENSE file and no license statement"
     if facts.files is None:
-        message += " (only the card was given, so repository files are unknown)"
+        message += (
+            " (only a weights file was given, so the card and repository files are unknown)"
+            if weights_file_only(facts)
+            else " (only the card was given, so repository files are unknown)"
+        )
     yield Hit(message, (Evidence(field="license", file=facts.card.file if facts.card else "README.md"),))
 
 

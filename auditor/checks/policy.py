@@ -120,13 +120,13 @@ def policy_safe_weights(ctx: AuditContext) -> Iterator[Hit]:
     policy, facts = ctx.policy, ctx.facts
     if policy is None or not policy.safe_weights:
         return
-    if facts.files is None:
+    weights = facts.weights if facts.weights is not None else ()
+    if facts.files is None and not weights:
         yield Hit("weights not found: only the card was given, so the weight formats cannot be checked")
         return
-    weights = facts.weights if facts.weights is not None else ()
-    formats = {w.path: w.format for w in weights}
+    formats = {w.path: w.format for w in weights if w.is_weights}
     if not formats:
-        yield Hit(f"weights not found: none of the {len(facts.files)} repository files is a weights file",
+        yield Hit(f"weights not found: none of the {len(facts.files or ())} repository files is a weights file",
                   (Evidence(url=facts.location),))  # fmt: skip
         return
     pickled = [p for p, fmt in formats.items() if fmt in PICKLE_FORMATS]

@@ -12,7 +12,7 @@ from auditor.checks import checker
 from auditor.context import AuditContext
 from auditor.findings import Evidence, Hit
 from auditor.weights.inspect import SAFE_FORMATS
-from auditor.weights.quantization import describe, files_text, model_quantization
+from auditor.weights.quantization import describe, files_text
 
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([bm])(?![a-z])", re.IGNORECASE)
 
@@ -110,7 +110,7 @@ def _config_evidence(source: object, excerpt: str) -> list[Evidence]:
 
 @checker("WEIGHTS-QUANTIZED")
 def weights_quantized(ctx: AuditContext) -> Iterator[Hit]:
-    for quantization in model_quantization(ctx.facts):
+    for quantization in ctx.quantization:
         files, text = quantization["files"], describe(quantization)
         where = files_text(files) if files else "declared for the model (no weights file inspected shows it)"
         evidence = _config_evidence(quantization.get("source"), text) + [Evidence(file=f) for f in files[:3]]

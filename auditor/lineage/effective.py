@@ -96,7 +96,9 @@ def ancestor_sources(model_id: str, tree: Sequence[LineageNode] | None) -> list[
             evidence = ancestor.evidence[0] if ancestor.evidence else None
             for record in profile.records:
                 if not record.is_placeholder:
-                    sources.append(TermSource(record, "ancestor", ancestor.id, path, ancestor.basis, evidence))
+                    shown = (*path[:-1], ancestor.display_name)
+                    sources.append(TermSource(record, "ancestor", ancestor.display_name, shown, ancestor.basis,
+                                              evidence))  # fmt: skip
     return sources
 
 

@@ -46,6 +46,21 @@ class LineageNode:
     def family_terms_used(self) -> bool:
         return self.basis == "family record"
 
+    @property
+    def display_name(self) -> str:
+        """What to call the ancestor in messages: its Hub id, or for a family-only parent the family's name
+        ("Llama 2 (family)") rather than the internal ``family:…`` id."""
+        if self.kind != "family" or self.family is None:
+            return self.id
+        from auditor.families import family_catalog
+
+        found = family_catalog().get(self.family.family)
+        if found is None:
+            return self.id
+        record, _ = found
+        version = record.version(self.family.version)
+        return f"{version.name if version is not None else record.name} (family)"
+
     def walk(self, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], LineageNode]]:
         """Every ancestor with the path that leads to it (child first)."""
         here = (*path, self.id)

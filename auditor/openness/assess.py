@@ -123,7 +123,8 @@ def judge(found: CriterionEvidence, what: str, *, all_parts: bool = False) -> Cr
 
 
 def judge_weights(items: list[EvidenceItem], license_id: str | None, basis: str, *, files_known: bool) -> Criterion:
-    """Weights from the repository listing under the model's effective terms; a card alone cannot show them."""
+    """Weights from the repository listing (or the weights file given as the target) under the model's effective
+    terms; a card alone cannot show them."""
     terms = _terms_status(license_id)
     if not files_known:
         reason = ("weights: only the card was read, so the repository's files are unknown; "
@@ -220,7 +221,8 @@ def assess_openness(facts: ModelFacts, profile: LicenseProfile, effective: Effec
     names = {"training_data": "training data", "evaluation_code": "evaluation code",
              "training_code": "training code", "training_metrics": "training metrics/logs"}  # fmt: skip
     weights_license, weights_basis = effective_weights_terms(profile, effective)
-    weights = judge_weights(collect.weights(), weights_license, weights_basis, files_known=facts.files is not None)
+    seen = facts.files is not None or any(w.is_weights for w in facts.weights or ())  # a listing, or the file itself
+    weights = judge_weights(collect.weights(), weights_license, weights_basis, files_known=seen)
     criteria = {
         "training_data": judge(found["training_data"], names["training_data"], all_parts=True),
         "weights": weights,

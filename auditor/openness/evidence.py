@@ -303,8 +303,10 @@ class EvidenceCollector:
 
     def weights(self) -> list[EvidenceItem]:
         files = self.facts.files
-        if files is None:
-            return []
+        if files is None:  # a bare card knows no files; a single weights file given as the target is itself one
+            given = [w for w in self.facts.weights or () if w.is_weights]
+            return [EvidenceItem("file", f"weights file ({w.format})", file=w.path, role="weights", confidence="high",
+                                 because="the weights file given as the target") for w in given]  # fmt: skip
         return [EvidenceItem("file", f"weights file ({weight_format(f.path)})", file=f.path, role="weights",
                              confidence="high", because="a weights file of the repository")
                 for f in files if weight_format(f.path)][:20]  # fmt: skip

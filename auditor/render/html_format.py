@@ -107,10 +107,9 @@ def _criterion_of(criterion: str) -> str | None:
 
 
 def _weights(result: AuditResult) -> dict[str, Any]:
-    config = view.config(result)
     rows = []
     for weight in view.weight_files(result):
-        rows.append({**weight.to_dict(), "pickled": weight.pickled, "quantization": view.quantization(weight, config)})
+        rows.append({**weight.to_dict(), "pickled": weight.pickled, "quantization": view.quantization(weight)})
     totals: dict[str, int] = {}
     for row in rows:
         if row["parameters"]:

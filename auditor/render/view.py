@@ -112,20 +112,12 @@ def weight_files(result: AuditResult) -> list[WeightFile]:
     return out
 
 
-def quantization(weight: WeightFile, config: Mapping[str, Any]) -> str | None:
-    """How the weights are quantized, as the files say it: the config's quantization_config (method, bits), else
-    the block-quantized tensor types of a GGUF file (Q4_K, Q8_0, IQ2_XXS …). Integer tensors of other formats
-    (position ids, masks) are not taken for quantization."""
-    declared = config.get("quantization_config")
-    if isinstance(declared, dict):
-        method = declared.get("quant_method")
-        bits = declared.get("bits") or (
-            4 if declared.get("load_in_4bit") else 8 if declared.get("load_in_8bit") else None
-        )
-        if method or bits:
-            return " ".join(str(p) for p in (method, f"{bits}-bit" if bits else None) if p)
-    quantized = [d for d in weight.dtypes if _QUANT_TYPE.match(d)] if weight.format == "gguf" else []
-    return ", ".join(quantized) if quantized else None
+def quantization(weight: WeightFile) -> str | None:
+    """How the weights are quantized, as the weights inspection found it (GGUF file type, GPTQ/AWQ/bitsandbytes
+    configs, packed tensor layouts); None when they are not quantized."""
+    from auditor.weights.quantization import describe
+
+    return describe(weight.quantization) if weight.quantization else None
 
 
 def config(result: AuditResult) -> dict[str, Any]:

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.facts import ModelFacts, WeightFile
+from auditor.jsonio import load_json_object
+from auditor.sources.common import MAX_CONFIG_BYTES
+from auditor.sources.safefs import read_regular_file
 from auditor.weights.inspect import sha256_of, weight_format
 
 if TYPE_CHECKING:
@@ -46,10 +49,11 @@ def _skipped(reason: str, **extra: Any) -> dict[str, Any]:
 
 def _config(folder: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = read_regular_file(folder / "config.json", MAX_CONFIG_BYTES).decode("utf-8", "replace")
+    except OSError:  # missing, refused (a symlink, a FIFO, a device) or over the bound
         return None
-    return data if isinstance(data, dict) else None
+    data = load_json_object(text)
+    return dict(data) if data is not None else None
 
 
 def _loadable(facts: ModelFacts, allow_pickle: bool) -> tuple[list[str], str | None]:

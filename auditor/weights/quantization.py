@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from auditor.facts import Document, ModelFacts, WeightFile
+from auditor.jsonio import load_json_object
 
 UNQUANTIZED_TYPES = frozenset({"F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8"})  # plain GGUF tensor types
 _NOMINAL_BITS = re.compile(r"^(?:I?Q|TQ|MXFP|NVFP)(\d)")
@@ -124,11 +125,7 @@ def _from_mapping(config: Mapping[str, Any], method: str | None, source: str) ->
 
 
 def _json(document: Document) -> Mapping[str, Any] | None:
-    try:
-        data = json.loads(document.text)
-    except ValueError:
-        return None
-    return data if isinstance(data, Mapping) else None
+    return load_json_object(document.text)
 
 
 def declared_quantization(configs: Sequence[Document]) -> dict[str, Any] | None:
