@@ -19,6 +19,7 @@ from auditor import audit, audit_many
 from auditor.cli import cli
 from auditor.facts import WeightFile
 from auditor.render.html_format import render_page, render_portfolio, write_html
+from auditor.weights.quantization import gguf_quantization
 from tests.chromium import CHROMIUM, Browser
 from tests.conftest import CARDS
 
@@ -254,15 +255,17 @@ def test_weights_and_training_data_of_the_real_all_minilm_reach_the_page(tmp_pat
 
 def test_weights_table_shows_formats_quantization_hashes_and_pickle_scan(tmp_path: Path) -> None:
     result = audit(str(evil_folder(tmp_path)))
+    elements = {"Q4_K": 6_000_000_000, "Q6_K": 700_000_000, "F32": 38_415_616}
     gguf = WeightFile("model.Q4_K_M.gguf", "gguf", 4_080_000_000, "cd" * 32, tensors=291, parameters=6_738_415_616,
-                      dtypes=("F32", "Q4_K", "Q6_K"))  # fmt: skip
+                      dtypes=("F32", "Q4_K", "Q6_K"),
+                      quantization=gguf_quantization({"general.file_type": 15}, elements))  # fmt: skip
     plain = WeightFile("model.safetensors", "safetensors", 90_868_376, None, tensors=101, parameters=22_713_216,
                        dtypes=("F32", "I64"))  # fmt: skip
     facts = dataclasses.replace(result.facts, weights=(*(result.facts.weights or ()), gguf, plain))
     html = render_page(dataclasses.replace(result, facts=facts))
     table = html.split('id="weights"', 1)[1].split("</table>", 1)[0]
     rows = {re.search(r'<td class="mono break">([^<]+)</td>', r).group(1): r for r in table.split("<tr>")[2:]}  # type: ignore[union-attr]
-    assert "<td>Q4_K, Q6_K</td>" in rows["model.Q4_K_M.gguf"] and "cd" * 32 in rows["model.Q4_K_M.gguf"]
+    assert "<td>gguf Q4_K_M 4-bit, 4.8" in rows["model.Q4_K_M.gguf"] and "cd" * 32 in rows["model.Q4_K_M.gguf"]
     assert "6.74 B" in rows["model.Q4_K_M.gguf"] and "3.8 GiB" in rows["model.Q4_K_M.gguf"]
     assert (
         "<td>–</td>" in rows["model.safetensors"] and "22.7 M" in rows["model.safetensors"]

@@ -20,6 +20,7 @@ from auditor.knowledge import (
     MAX_TEXT,
     Confidence,
     NamePattern,
+    PatternIndex,
     Spans,
     repo_id_regex,
 )
@@ -60,6 +61,11 @@ def _rank(hit: DatasetMatch) -> tuple[int, int, int]:
 
 
 @cache
+def _index(catalog: DatasetCatalog) -> PatternIndex:
+    return PatternIndex([pattern.regex for _, pattern in _compiled(catalog)])
+
+
+@cache
 def _hub_regex(catalog: DatasetCatalog) -> Any:
     return repo_id_regex(catalog.hub_ids)
 
@@ -74,7 +80,8 @@ def match_datasets(text: str, catalog: DatasetCatalog | None = None) -> list[Dat
         for found in hub_regex.finditer(text):
             record = catalog.hub_ids[found.group(0).lower()]
             hits.append(DatasetMatch(record.id, found.span(), found.group(0), "high", "hub-id"))
-    for record, pattern in _compiled(catalog):
+    entries = _compiled(catalog)
+    for record, pattern in (entries[i] for i in _index(catalog).candidates(text)):
         for found in islice(pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
             if found.end() > found.start():
                 hits.append(DatasetMatch(record.id, _span(found), _text(found), pattern.confidence, "name",

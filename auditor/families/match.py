@@ -21,6 +21,7 @@ from auditor.knowledge import (
     MAX_TEXT,
     Confidence,
     NamePattern,
+    PatternIndex,
     Scope,
     Spans,
     repo_id_regex,
@@ -81,6 +82,12 @@ def _compiled(catalog: FamilyCatalog) -> tuple[_Compiled, ...]:
 
 
 @cache
+def _index(catalog: FamilyCatalog, scope: Scope) -> tuple[tuple[_Compiled, ...], PatternIndex]:
+    entries = tuple(e for e in _compiled(catalog) if scope in e.pattern.scopes)
+    return entries, PatternIndex([e.pattern.regex for e in entries])
+
+
+@cache
 def _repo_regex(catalog: FamilyCatalog) -> Any:
     return repo_id_regex(catalog.repos)
 
@@ -105,9 +112,8 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
             family, version = catalog.repos[found.group(0).lower()]
             hits.append(FamilyMatch(family.id, version.id, found.span(), found.group(0), found.group(0), "high",
                                     "repo", "a canonical Hub repository of the family"))  # fmt: skip
-    for entry in _compiled(catalog):
-        if scope not in entry.pattern.scopes:
-            continue
+    entries, index = _index(catalog, scope)
+    for entry in (entries[i] for i in index.candidates(text)):
         for found in islice(entry.pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
             if found.end() == found.start():
                 continue

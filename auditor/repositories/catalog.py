@@ -5,7 +5,7 @@ dataset host … — so that a dependency is not taken for a model's training co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from auditor._resources import data_dir
+from auditor.knowledge import literal_alternation
 
 ROLES = frozenset({
     "library", "training-framework", "training-code", "evaluation-harness", "evaluation-code", "quantizer",
@@ -117,11 +118,13 @@ def _entry(raw: Any, file_role: str, file: str) -> Entry:
     )  # fmt: skip
 
 
-def _name_pattern(name: str) -> str:
-    """Whole-word pattern; an all-capitals name (ARC, MATH) must keep its case, other names need not."""
-    body = re.escape(name)
-    case = "" if name.isupper() else "(?i:"
-    return rf"(?<![\w-]){case}{body}{')' if case else ''}(?![\w-])"
+def _names_regex(names: Iterable[str]) -> re.Pattern[str] | None:
+    """Whole-word regex for the names; an all-capitals name (ARC, MATH) must keep its case, other names need not."""
+    upper = {n for n in names if n.isupper()}
+    other = {n.lower() for n in names if not n.isupper()}
+    branches = [f"(?i:{literal_alternation(other)})"] if other else []
+    branches += [literal_alternation(upper)] if upper else []
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(branches)})(?![\w-])") if branches else None
 
 
 class Catalogue:
@@ -147,8 +150,7 @@ class Catalogue:
                 names.setdefault(name if name.isupper() else name.lower(), entry)
         self._sites = sorted(sites, key=lambda s: -len(s[0]))
         self._names = names
-        ordered = sorted(names, key=len, reverse=True)
-        self._name_re = re.compile("|".join(_name_pattern(n) for n in ordered)) if ordered else None
+        self._name_re = _names_regex(names)
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)

@@ -1,0 +1,98 @@
+"""The matching shortcuts of the knowledge bases find exactly what trying every pattern or name would find."""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.datasets.catalog import dataset_catalog
+from auditor.datasets.match import match_datasets
+from auditor.families.catalog import family_catalog
+from auditor.families.match import match_families
+from auditor.knowledge import PatternIndex, literal_alternation
+from tests.conftest import CARDS, SHARED
+
+
+def _real_texts() -> list[str]:
+    """Sentences and names from real cards: where family and dataset names actually appear."""
+    texts: list[str] = []
+    for readme in islice(sorted((SHARED / "derivatives").glob("*/README.md")), 120):
+        body = readme.read_text(encoding="utf-8", errors="replace")
+        texts.append(readme.parent.name.replace("__", "/"))
+        texts += [line for line in body.splitlines() if line.strip()][:80]
+    for readme in islice(sorted(CARDS.glob("*/README.md")), 60):
+        texts += [line for line in readme.read_text(encoding="utf-8", errors="replace").splitlines() if line][:60]
+    return texts
+
+
+TEXTS = _real_texts()
+
+
+def _naive(words: set[str], text: str) -> list[tuple[int, int]]:
+    escaped = sorted((re.escape(w) for w in words), key=len, reverse=True)  # the old regex: longest first
+    return [m.span() for m in re.finditer(r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)", text, re.IGNORECASE)]
+
+
+def _trie(words: set[str], text: str) -> list[tuple[int, int]]:
+    regex = re.compile(r"(?<!\w)" + literal_alternation(w.lower() for w in words) + r"(?!\w)", re.IGNORECASE)
+    return [m.span() for m in regex.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sets(st.text(alphabet="abc-. ", min_size=1, max_size=6), min_size=1, max_size=12),
+    st.text(alphabet="abcABC-. x", max_size=60),
+)
+def test_the_trie_regex_finds_what_the_longest_first_alternation_finds(words: set[str], text: str) -> None:
+    words = {w.lower() for w in words}
+    assert _trie(words, text) == _naive(words, text)
+
+
+def test_the_trie_regex_prefers_the_longest_name_and_escapes_everything() -> None:
+    words = {"the pile", "the pile v2", "c++", "a.b"}
+    assert _trie(words, "data: The Pile v2, c++ and axb, a.b") == [(6, 17), (19, 22), (32, 35)]
+
+
+def test_pattern_index_never_skips_a_family_pattern_that_matches_real_text() -> None:
+    for scope in ("name", "prose"):
+        every = [p for f in family_catalog() for p in (*f.patterns, *(q for v in f.versions for q in v.patterns))]
+        patterns = [p.regex for p in every if scope in p.scopes]
+        index = PatternIndex(patterns)
+        matched = 0
+        for text in TEXTS:
+            candidates = set(index.candidates(text))
+            for position, pattern in enumerate(patterns):
+                if pattern.search(text):
+                    matched += 1
+                    assert position in candidates, (pattern.pattern, text)
+        assert matched > 100  # the real texts do name families: the check above was exercised
+
+
+def test_pattern_index_never_skips_a_dataset_pattern_that_matches_real_text() -> None:
+    patterns = [p.regex for record in dataset_catalog() for p in record.patterns]
+    index = PatternIndex(patterns)
+    matched = 0
+    for text in TEXTS:
+        candidates = set(index.candidates(text))
+        for position, pattern in enumerate(patterns):
+            if pattern.search(text):
+                matched += 1
+                assert position in candidates, (pattern.pattern, text)
+    assert matched > 20
+
+
+def test_prefixes_are_read_through_groups_and_alternatives() -> None:
+    index = PatternIndex([re.compile(r"(?<![a-z])(?:stable[-_ ]?diffusion|sd)[-_ ]?2", re.I),
+                          re.compile(r"(?P<m>llama)[-_ ]?2", re.I), re.compile(r"[a-z]+coder", re.I)])  # fmt: skip
+    assert index.candidates("an SDXL model") == [0, 2]
+    assert index.candidates("LLAMA-2 chat") == [1, 2]
+    assert index.candidates("nothing here") == [2]  # a pattern starting with a class is always tried
+
+
+def test_matches_are_unchanged_on_names_families_and_datasets() -> None:
+    assert [(m.family, m.version) for m in match_families("TheBloke/Llama-2-13B-chat-GGUF")] == [("llama", "2")]
+    found = match_datasets("We fine-tuned on the Pile and on RedPajama-Data-1T.")
+    assert {m.dataset for m in found} >= {"the-pile"}
