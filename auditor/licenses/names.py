@@ -35,11 +35,23 @@ def _phrases() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(phrases.items(), key=lambda p: -len(p[0])))
 
 
+@cache
+def _phrases_by_first_word() -> dict[str, tuple[tuple[int, str, str], ...]]:
+    """The phrases under their first word, each with its rank in the longest-first order."""
+    index: dict[str, list[tuple[int, str, str]]] = {}
+    for rank, (phrase, license_id) in enumerate(_phrases()):
+        index.setdefault(phrase.split(" ", 1)[0], []).append((rank, phrase, license_id))
+    return {word: tuple(entries) for word, entries in index.items()}
+
+
 def phrase_match(text: str) -> tuple[str, str] | None:
     """The license a text names and the phrase that names it, unless it only names the license another one is
     based on."""
-    words = " " + " ".join(_words(text)) + " "
-    for phrase, license_id in _phrases():
+    tokens = _words(text)
+    words = " " + " ".join(tokens) + " "
+    index = _phrases_by_first_word()
+    candidates = sorted(entry for word in set(tokens) for entry in index.get(word, ()))  # longest phrase first
+    for _, phrase, license_id in candidates:
         position = words.find(f" {phrase} ")
         if position >= 0:
             return None if _NOT_THE_LICENSE.search(words[: position + 1]) else (license_id, phrase)

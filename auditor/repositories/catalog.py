@@ -148,7 +148,10 @@ class Catalogue:
             sites += [(url, entry) for url in entry.urls]
             for name in entry.names:
                 names.setdefault(name if name.isupper() else name.lower(), entry)
-        self._sites = sorted(sites, key=lambda s: -len(s[0]))
+        self._sites_by_host: dict[str, list[tuple[str, Entry]]] = {}
+        for url, entry in sorted(sites, key=lambda s: -len(s[0])):
+            prefix = url.removeprefix("www.")
+            self._sites_by_host.setdefault(prefix.split("/", 1)[0], []).append((prefix, entry))
         self._names = names
         self._name_re = _names_regex(names)
 
@@ -166,9 +169,9 @@ class Catalogue:
 
     def site(self, host: str, path: str) -> Entry | None:
         """The entry whose host or host/path prefix is the longest match (``www.`` ignored)."""
-        address = f"{host.lower().removeprefix('www.')}{path.lower().rstrip('/')}"
-        for prefix, entry in self._sites:
-            prefix = prefix.removeprefix("www.")
+        host = host.lower().removeprefix("www.")
+        address = f"{host}{path.lower().rstrip('/')}"
+        for prefix, entry in self._sites_by_host.get(host, ()):
             if address == prefix or address.startswith(prefix + "/"):
                 return entry
         return None

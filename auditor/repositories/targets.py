@@ -7,6 +7,7 @@ GitHub/Hub/package match, then the site's path rules, then the path hints for re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from auditor.repositories.catalog import Entry, repository_catalogue
@@ -48,8 +49,10 @@ def _entry_target(entry: Entry, model_id: str, how: str, repo: str | None, rest:
     return Target(entry.role, f"catalogue: {entry.name} ({entry.role}, {how})", entry, False, repo, rest)
 
 
+@lru_cache(maxsize=4096)
 def classify_target(url: str, model_id: str = "") -> Target:
-    """The target's role from the catalogue (never from the card's words)."""
+    """The target's role from the catalogue (never from the card's words). Remembered: the same links recur across
+    the cards of a catalogue."""
     catalogue = repository_catalogue()
     try:
         parts = urlsplit(url.strip())

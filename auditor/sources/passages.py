@@ -81,7 +81,7 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
     blocks = 0
     block: list[str] | None = None
     block_start, block_language, lead, block_section = 0, "", "", section
-    last_prose = ""
+    last_prose = ""  # the last prose line as written: made plain only when it leads a code block
     paragraph: list[tuple[int, str]] = []
 
     def flush() -> None:
@@ -108,7 +108,8 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
         if fence or not stripped or heading or _BLOCK_START.match(raw):
             flush()
         if fence:
-            block, block_start, block_language, lead, block_section = [], line_no, fence.group(2), last_prose, section
+            lead = _plain(last_prose)
+            block, block_start, block_language, block_section = [], line_no, fence.group(2), section
             continue
         if heading:
             section, last_prose = _plain(heading.group(1)) or None, ""  # a block's lead is in its own section
@@ -117,11 +118,11 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
             continue
         if len(passages) >= MAX_PASSAGES:
             continue  # enough sentences; code blocks are still read
-        last_prose = _plain(stripped[:MAX_TEXT])
+        last_prose = stripped[:MAX_TEXT]
         if stripped.startswith("|"):
             cells = set(stripped) <= set("|-: ")
             if not cells and len(passages) < MAX_PASSAGES and _CUE.search(stripped.lower()):
-                passages.append(Passage("row", last_prose, line_no, section, _urls(stripped)))
+                passages.append(Passage("row", _plain(last_prose), line_no, section, _urls(stripped)))
             continue
         paragraph.append((line_no, raw))
         if len(paragraph) >= MAX_PARAGRAPH_LINES:
