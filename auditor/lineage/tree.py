@@ -140,7 +140,8 @@ def folder_fetch(models_dir: Path) -> Fetch:
     def fetch(model_id: str) -> ModelFacts:
         for candidate in (models_dir / model_id, models_dir / model_id.replace("/", "__")):
             if candidate.is_dir():
-                return replace(read_folder(candidate, model_id), model_id=model_id)
+                # a parent's terms are what lineage needs: its weights are inspected, never hashed (seconds per GB)
+                return replace(read_folder(candidate, model_id, hash_budget=0), model_id=model_id)
         raise OfflineMissingError(f"{model_id}: not in {models_dir}")
 
     return fetch
