@@ -399,3 +399,48 @@ def test_hostile_body_lines_parse_in_linear_time() -> None:
     assert time.perf_counter() - start < 20  # quadratic regexes took hours on these lines
     assert [s.title for s in card.sections] == ["[" * size, "a" + " #" * (size // 2) + "b"]
     assert card.links[0].url == "http://x"
+
+
+def test_a_one_line_code_span_is_not_a_fence() -> None:
+    """A one-line "```x```" opens and closes (CommonMark: a backtick fence's info has no backtick): prose goes on."""
+    body = "# A\n```api.tts``` is not a fence.\n## B\nThis model is fine-tuned from x/y.\n"
+    card = parse_card("---\nlicense: mit\n---\n" + body)
+    assert [s.title for s in card.sections] == ["A", "B"]
+    assert [d.text for d in card.derivations] == ["This model is fine-tuned from x/y."]
+    fenced = parse_card("---\nlicense: mit\n---\n````\n# not a heading\n````\n~~~ `odd` info\n# nor this\n~~~\n# C\n")
+    assert [s.title for s in fenced.sections] == ["C"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Vicuna is an open-source chatbot trained by fine-tuning LLaMA on user-shared conversations",  # real card
+        "We finetune BLOOM & mT5 pretrained multilingual language models on our crosslingual task mixture.",
+        "Base model: x/y",
+        "Trained on top of Mistral-7B.",
+        "The weights were initialized from x/y.",
+        "These files are the result of merging the delta weights with the original Llama7B model.",
+    ],
+)
+def test_derivation_wording_is_kept(line: str) -> None:
+    card = parse_card(f"---\nlicense: mit\n---\n{line}\n")
+    assert [d.text for d in card.derivations] == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "for research purposes only",  # the whole body of a real card (hjhj3168/Llama-3-8b-Orthogonalized-exl2)
+        "The model may be used solely for non-profit academic research.",
+        "本模型仅供学术研究使用，严禁商用。",
+        "使用本模型需遵守 Llama 2 授权协议。",
+    ],
+)
+def test_research_only_and_chinese_terms_are_license_statements(line: str) -> None:
+    card = parse_card(f"---\nlicense: mit\n---\n{line}\n")
+    assert [s.text for s in card.license_statements] == [line]
+
+
+def test_research_as_a_topic_is_not_a_license_statement() -> None:
+    card = parse_card("---\nlicense: mit\n---\nThe primary use of Vicuna is research on large language models.\n")
+    assert card.license_statements == ()

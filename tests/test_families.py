@@ -54,6 +54,7 @@ def family_sources(catalog: FamilyCatalog) -> list[tuple[str, Source]]:
         out += [(f"{family.id} {fact}", s) for fact, s in family.sources.items()]
         out += [(f"{family.id} hint", h.source) for h in family.hints]
         out += [(f"{family.id} convention {c.id}", c.source) for c in family.conventions]
+        out += [(f"{family.id} line {line.id}", line.source) for line in family.lines]
         for version in family.versions:
             out += [(f"{family.id}/{version.id} {fact}", s) for fact, s in version.sources.items()]
             out += [(f"{family.id}/{version.id} license {lic.license}", lic.source) for lic in version.licenses]
@@ -238,6 +239,31 @@ NAMES: dict[str, tuple[str, str | None] | None] = {
     "alvdansen/flux-koda": ("flux", None),
     "distil-whisper/distil-large-v2": ("whisper", "whisper"),
     "openai-community/gpt2-xl": None,
+    # derivative lines (rules/families derivative_lines): the line's name ties the model to its base version
+    "eachadea/vicuna-13b-1.1": ("llama", "1"),  # Vicuna v1.1: LLaMA 1
+    "eachadea/ggml-vicuna-13b-1.1": ("llama", "1"),
+    "reeducator/vicuna-13b-free": ("llama", "1"),
+    "junelee/wizard-vicuna-13b": ("llama", "1"),
+    "TrustSafeAI/RADAR-Vicuna-7B": ("llama", "1"),  # the name says Vicuna (the card: a RoBERTa detector)
+    "baseten/alpaca-30b": ("llama", "1"),
+    "chavinlo/gpt4-x-alpaca": ("llama", "1"),
+    "Pi3141/alpaca-lora-30B-ggml": ("llama", "1"),
+    "digitous/Alpacino30b": ("llama", "1"),
+    "declare-lab/flan-alpaca-xl": None,  # Flan-Alpaca is Flan-T5 (not said by the name): not the Alpaca line
+    "NEU-HAI/Llama-2-7b-alpaca-cleaned": ("llama", "2"),  # the Alpaca data on Llama 2
+    "TheBloke/guanaco-33B-GPTQ": ("llama", "1"),
+    "TheBloke/wizardLM-7B-HF": ("llama", "1"),
+    "WizardLMTeam/WizardLM-13B-V1.0": ("llama", "1"),
+    "WizardLMTeam/WizardLM-70B-V1.0": ("llama", "2"),  # WizardLM 70B is Llama 2
+    "WizardLMTeam/WizardCoder-Python-34B-V1.0": None,  # the org name is not the WizardLM line
+    "MaziyarPanahi/WizardLM-2-7B-GGUF": None,  # WizardLM-2 7B is Mistral-based
+    "notstoic/pygmalion-13b-4bit-128g": ("llama", "1"),
+    "PygmalionAI/pygmalion-2-13b": ("llama", "2"),
+    "mayaeary/pygmalion-6b_dev-4bit-128g": ("eleutherai", "gpt-j"),  # Pygmalion 6B is GPT-J
+    "lmsys/longchat-13b-16k": ("llama", "1"),
+    "liuhaotian/LLaVA-13b-delta-v0": ("llama", "1"),
+    "wojtab/llava-13b-v0-4bit-128g": ("llama", "1"),
+    "jondurbin/airoboros-13b": ("llama", "1"),
 }
 
 
@@ -355,3 +381,77 @@ def test_explain_json_and_text() -> None:
     assert "2023-05 to 2023-05-31" in text and "architecture hints (low confidence" in text
     listing = environment().get_template("families.txt.j2").render(families=[f.to_dict() for f in CATALOG])
     assert f"{len(CATALOG)} families." in listing and "llama" in listing
+
+
+# --- derivative lines ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lmsys/vicuna-13b-v1.5", ("llama", "2")),  # only v1.5 is Llama 2
+        ("vicuna-7b-v1.5-16k", ("llama", "2")),
+        ("Vicuna-13B v1.5", ("llama", "2")),
+        ("lmsys/vicuna-33b-v1.3", ("llama", "1")),
+        ("lmsys/vicuna-7b-delta-v0", ("llama", "1")),
+        ("WizardLM-13B-V1.2", ("llama", "2")),
+        ("WizardLM-13B-V1.1", ("llama", "1")),
+        ("WizardLM-30B-V1.0", ("llama", "1")),
+        ("longchat-7b-v1.5-32k", None),  # LongChat v1.5 is Llama 2: not the LLaMA 1 line
+        ("PygmalionAI/pygmalion-6b", ("eleutherai", "gpt-j")),
+        ("PygmalionAI/pygmalion-7b", ("llama", "1")),
+        ("hfl/chinese-alpaca-2-7b", None),  # Chinese-Alpaca-2 is Llama 2: never the LLaMA 1 Alpaca line
+        ("mistral-7b-alpaca-lora", ("mistral", "7b")),  # a named base outranks the line
+        ("llama-2-7b-guanaco", ("llama", "2")),
+        ("timdettmers/openassistant-guanaco", None),  # a dataset, no size
+    ],
+)
+def test_derivative_lines_map_names_to_their_base_version(text: str, expected: tuple[str, str] | None) -> None:
+    best = family_for_repo(text)
+    assert (None if best is None else (best.family, best.version)) == expected
+
+
+def test_a_derivative_line_is_low_confidence_and_says_which_line() -> None:
+    (match,) = match_families("eachadea/vicuna-13b-1.1")
+    assert (match.family, match.version, match.confidence) == ("llama", "1", "low")
+    assert match.note is not None and "Vicuna" in match.note and "LLaMA 1" in match.note
+    (licensed,) = license_for(match)
+    assert licensed.license == "llama-1"
+    assert family_for_repo("meta-llama/Llama-2-13b-hf").confidence == "high"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("derivative_lines: [{id: x, name: X, version: '9', patterns: [{regex: x}], source: {url: https://e.org}}]",
+         "version '9' is not a version of this family"),
+        ("derivative_lines: [{id: x, name: X, version: '1', patterns: [{regex: x, confidence: medium}], "
+         "source: {url: https://e.org}}]", "low-confidence"),
+        ("derivative_lines: [{id: x, name: X, version: '1', source: {url: https://e.org}}]", "at least one pattern"),
+        ("derivative_lines: [{id: x, name: X, version: '1', patterns: [{regex: x}]}]", "source of derivative line x"),
+    ],
+)  # fmt: skip
+def test_a_malformed_derivative_line_is_an_error(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(CatalogError) as error:
+        load_family_catalog(_write(tmp_path, GOOD + extra + "\n"))
+    assert str(error.value).startswith("demo.yaml: ") and message in str(error.value)
+
+
+def test_real_vicuna_v1_1_card_is_non_commercial_through_llama_1() -> None:
+    """eachadea/vicuna-13b-1.1 declares Apache-2.0 and names no base: the Vicuna line ties it to LLaMA 1."""
+    from auditor.api import audit
+
+    result = audit(str(DERIVATIVES / "eachadea__vicuna-13b-1.1" / "README.md"), offline=True).to_dict()
+    effective = result["lineage"]["effective"]
+    assert effective["terms"]["commercial_use"] == "forbidden"
+    assert any(s["id"] == "llama-1" and s["origin"] == "ancestor" for s in effective["sources"])
+    assert result["verdict"]["status"] == "fail"
+
+
+def test_real_pygmalion_6b_card_is_gpt_j_not_llama() -> None:
+    from auditor.api import audit
+
+    result = audit(str(DERIVATIVES / "mayaeary__pygmalion-6b_dev-4bit-128g" / "README.md"), offline=True).to_dict()
+    ids = {s["id"] for s in result["lineage"]["effective"]["sources"]}
+    assert "llama-1" not in ids
+    assert "apache-2.0" in ids or result["lineage"]["effective"]["terms"]["commercial_use"] != "forbidden"

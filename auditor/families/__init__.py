@@ -3,6 +3,7 @@
 from auditor.families.catalog import (
     ArchitectureHint,
     DerivativeConvention,
+    DerivativeLine,
     FamilyCatalog,
     FamilyLicense,
     FamilyRecord,
@@ -15,6 +16,7 @@ from auditor.families.match import FamilyMatch, family_for_repo, license_for, ma
 __all__ = [
     "ArchitectureHint",
     "DerivativeConvention",
+    "DerivativeLine",
     "FamilyCatalog",
     "FamilyExplanation",
     "FamilyLicense",

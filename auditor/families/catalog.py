@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,23 @@ class DerivativeConvention:
 
 
 @dataclass(frozen=True, slots=True)
+class DerivativeLine:
+    """A named line of models fine-tuned from one version of the family (Vicuna v1.3, Guanaco, WizardLM 1.0 …):
+    its name alone ties a model to that version; always low confidence."""
+
+    id: str
+    name: str
+    version: str
+    patterns: tuple[NamePattern, ...]
+    source: Source
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "version": self.version, "note": self.note,
+                "patterns": [p.to_dict() for p in self.patterns], "source": self.source.to_dict()}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class FamilyRecord:
     id: str
     name: str
@@ -114,6 +131,7 @@ class FamilyRecord:
     conventions: tuple[DerivativeConvention, ...]
     sources: Mapping[str, Source]
     note: str | None = None
+    lines: tuple[DerivativeLine, ...] = ()
 
     def version(self, version_id: str | None) -> FamilyVersion | None:
         return next((v for v in self.versions if v.id == version_id), None)
@@ -124,6 +142,7 @@ class FamilyRecord:
                 "versions": [v.to_dict() for v in self.versions],
                 "architecture_hints": [h.to_dict() for h in self.hints],
                 "derivative_conventions": [c.to_dict() for c in self.conventions],
+                "derivative_lines": [line.to_dict() for line in self.lines],
                 "sources": {k: s.to_dict() for k, s in self.sources.items()}}  # fmt: skip
 
 
@@ -193,6 +212,26 @@ def _convention(doc: Any, path: Path) -> DerivativeConvention:
                                 parse_source(entry.get("source"), path, what))  # fmt: skip
 
 
+def _line(doc: Any, path: Path, versions: tuple[FamilyVersion, ...]) -> DerivativeLine:
+    entry = mapping(doc, path, "a derivative line")
+    line_id = str(text(entry, "id", path, "a derivative line"))
+    what = f"derivative line {line_id}"
+    name = str(text(entry, "name", path, what))
+    version_id = str(text(entry, "version", path, what))
+    version = next((v for v in versions if v.id == version_id), None)
+    if version is None:
+        raise fail(path, f"{what}: version {version_id!r} is not a version of this family")
+    patterns = parse_patterns(entry.get("patterns"), path, what, default="low")
+    if not patterns:
+        raise fail(path, f"{what}: at least one pattern is required")
+    if any(p.confidence != "low" for p in patterns):
+        raise fail(path, f"{what}: a derivative line's name is low-confidence evidence of its base")
+    why = f"{name}: fine-tuned from {version.name}"
+    return DerivativeLine(line_id, name, version_id, tuple(replace(p, note=p.note or why) for p in patterns),
+                          parse_source(entry.get("source"), path, what),
+                          text(entry, "note", path, what, required=False))  # fmt: skip
+
+
 def parse_family(doc: Mapping[str, Any], path: Path) -> FamilyRecord:
     """Validate one family record; every fact must name a source."""
     family_id = str(text(doc, "id", path, "the record"))
@@ -216,6 +255,7 @@ def parse_family(doc: Mapping[str, Any], path: Path) -> FamilyRecord:
         conventions=tuple(_convention(c, path) for c in items(doc.get("derivative_conventions"), path, "conventions")),
         sources=parse_sources(doc.get("sources"), path, "the record", ["identity"]),
         note=text(doc, "note", path, "the record", required=False),
+        lines=tuple(_line(line, path, versions) for line in items(doc.get("derivative_lines"), path, "lines")),
     )
 
 

@@ -78,6 +78,7 @@ def _text(found: re.Match[str]) -> str:
 def _compiled(catalog: FamilyCatalog) -> tuple[_Compiled, ...]:
     out = [_Compiled(f, None, p) for f in catalog for p in f.patterns]
     out += [_Compiled(f, v, p) for f in catalog for v in f.versions for p in v.patterns]
+    out += [_Compiled(f, f.version(line.version), p) for f in catalog for line in f.lines for p in line.patterns]
     return tuple(out)
 
 

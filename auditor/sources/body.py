@@ -13,7 +13,7 @@ MAX_STATEMENTS = 200
 MAX_STATEMENT_CHARS = 300
 
 _HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*)")  # the title is group 2 without trailing spaces and #
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_FENCE = re.compile(r"^ {0,3}(```+(?!.*`)|~~~)")  # CommonMark: a backtick fence's info string has no backtick
 _FENCE_STARTS = (" ", "`", "~")
 _HEADING_STARTS = ("#", " #", "  #", "   #")
 _URL = re.compile(r"""https?://[^\s<>()\[\]"'`{}|\\^]+""", re.IGNORECASE)
@@ -23,7 +23,8 @@ _LINK_TAIL = re.compile(r"\]\(\s*<?(https?://[^)\s>]+)", re.IGNORECASE)
 MAX_LINK_TEXT = 300
 _LICENSE_WORDS = re.compile(
     r"\b(licen[cs]e[ds]?|licen[cs]ing|released under|terms of use|acceptable use polic|"
-    r"commercial use|non-commercial|noncommercial|all rights reserved)",
+    r"commercial use|non-commercial|noncommercial|all rights reserved|research[- ](?:purposes?[- ]|use[- ])?only|"
+    r"(?:only|solely|exclusively)\b.{0,80}\bresearch)|授权|许可|商用|商业",  # no word boundary in Chinese text
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?*_'\""
@@ -77,8 +78,10 @@ _USAGE = re.compile(r"\.from_pretrained\(|\bpipeline\(|SentenceTransformer\(|\bL
 MAX_REVISIONS = 50
 MAX_CLAIMS = 50
 _CLAIM_WORDS = ("releas", "availab", "publish", "open", "coming soon")
-_DERIVATION_WORDS = ("tuned", "based on", "quantiz", "quantis", "merge", "distill", "delta", "xor", "on top of")
-_LICENSE_HINT_WORDS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved")
+_DERIVATION_WORDS = ("tuned", "fine-tun", "finetun", "based on", "base model", "quantiz", "quantis", "merg", "distill",
+                     "delta", "xor", "on top", "initiali")  # fmt: skip
+_LICENSE_HINT_WORDS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved",
+                       "research", "授权", "许可", "商用", "商业")  # fmt: skip
 _CLAIM_HINT = re.compile("|".join(_CLAIM_WORDS))
 _DERIVATION_HINT = re.compile("|".join(_DERIVATION_WORDS))
 _LICENSE_HINT = re.compile("|".join(_LICENSE_HINT_WORDS))
