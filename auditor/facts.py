@@ -50,6 +50,7 @@ class LicenseStatement:
     text: str
     line: int
     section: str | None
+    html_table: bool = False  # the line is a cell or row of an HTML table (<td>, <th>, <tr>), its tags dropped
 
 
 @dataclass(frozen=True, slots=True)

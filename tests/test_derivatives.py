@@ -205,6 +205,11 @@ def test_a_license_table_of_several_models_is_read_for_this_model_only() -> None
     assert own_row_non_commercial["license"]["prose"][0]["line"] == 53  # its own row, not lines 51, 52 or 54
     llama_2_row = audited("WizardLMTeam__WizardLM-70B-V1.0")  # license: llama2; other rows say Non-commercial
     assert "LIC-BODY-CONTRADICTS" not in rules(llama_2_row) and effective_use(llama_2_row) == "conditional"
+    # An HTML table header over the family's other models ("… P3. Released for research purposes only") is theirs.
+    for folder in ("bigscience__bloomz-560m", "bigscience__bloomz-7b1-mt"):
+        bloomz = audited(folder)
+        assert effective_use(bloomz) == labels()[folder]["commercial_use"] == "allowed", folder
+        assert not bloomz["license"]["prose"], bloomz["license"]["prose"]
 
 
 # Training data named in prose, with the terms the knowledge base records for it.

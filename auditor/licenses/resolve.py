@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import license_expression as spdx_expr
 
-from auditor.facts import ModelFacts
+from auditor.facts import LicenseStatement, ModelFacts
 from auditor.findings import Evidence
 from auditor.licenses.catalog import (
     LicenseCatalog,
@@ -217,12 +217,16 @@ def _squash(text: str) -> str:
     return _CELL_NAME.sub("", text.lower())
 
 
-def _table_row_about_other_model(text: str, model_id: str) -> bool:
-    """A table row (| name | … | license |) that names a model other than this one: its license is not ours."""
-    cells = [c.strip() for c in text.strip().strip("|").split("|")]
+def _table_row_about_other_model(statement: LicenseStatement, model_id: str) -> bool:
+    """A table row (| name | … | license |) that names a model other than this one: its license is not ours. An
+    HTML table cell ("<th colspan=12>… Released for research purposes only</th>" over a family's comparison
+    table) speaks for this model only when it names it."""
+    own = _squash(model_id.replace("__", "/").rsplit("/", 1)[-1])
+    if statement.html_table:
+        return not (own and own in _squash(statement.text))
+    cells = [c.strip() for c in statement.text.strip().strip("|").split("|")]
     if len(cells) < 3:
         return False
-    own = _squash(model_id.replace("__", "/").rsplit("/", 1)[-1])
     return not any(own and _squash(cell) == own for cell in cells)
 
 
@@ -314,7 +318,7 @@ def prose_mentions(facts: ModelFacts) -> tuple[list[ProseMention], list[ProseMen
     inherits: list[ProseMention] = []
     own_families = _own_families(facts) if statements else set()
     for statement in statements:
-        if _table_row_about_other_model(statement.text, facts.model_id):
+        if _table_row_about_other_model(statement, facts.model_id):
             continue
         explicit = _EXPLICIT.match(statement.text)
         if explicit and not _NO_VALUE.match(explicit.group(1)):
@@ -323,7 +327,7 @@ def prose_mentions(facts: ModelFacts) -> tuple[list[ProseMention], list[ProseMen
                 return [ProseMention(mention.license_id, statement.line, statement.text, mention.kind,
                                      mention.record)], []  # fmt: skip
     for statement in statements:
-        if _table_row_about_other_model(statement.text, facts.model_id):
+        if _table_row_about_other_model(statement, facts.model_id):
             continue
         for clause in _CLAUSE.split(statement.text):
             if _COMPARING.search(clause) or _about_another_family(clause, own_families):

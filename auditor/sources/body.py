@@ -195,7 +195,8 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
             text = _clean(line)
             if text:
                 section = current[0] if current else None
-                facts.statements.append(LicenseStatement(text[:MAX_STATEMENT_CHARS], line_no, section))
+                cell = _HTML_TABLE_LINE.match(line) is not None
+                facts.statements.append(LicenseStatement(text[:MAX_STATEMENT_CHARS], line_no, section, cell))
                 statements_full = len(facts.statements) >= MAX_STATEMENTS
     if current is not None:
         facts.sections.append(Section(current[0], current[1], current[2], line_offset + len(lines)))
@@ -261,6 +262,7 @@ def _markdown_links(line: str) -> dict[str, str]:
 
 
 _EMPHASIS = re.compile(r"[*_`]+")
+_HTML_TABLE_LINE = re.compile(r"\s*<t[dhr][\s>]", re.IGNORECASE)
 
 
 _MARKUP = re.compile(r"<[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\)")
