@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -273,7 +274,7 @@ class PatternIndex:
         self._always: list[int] = []
         self._by_anchor: dict[str, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
-            anchors = _literal_prefixes(pattern.pattern)
+            anchors = literal_prefixes(pattern.pattern)
             if anchors is None:
                 self._always.append(index)
             for anchor in anchors or ():
@@ -289,12 +290,15 @@ class PatternIndex:
         return sorted(chosen)
 
 
-_MAX_PREFIXES = 32
+_MAX_PREFIXES = 64
 _MIN_ANCHOR = 2
+_FEW_ANCHORS, _MIN_FEW_ANCHOR = 16, 3
 
 
-def _literal_prefixes(source: str) -> set[str] | None:
-    """The literal texts (case-folded) one of which starts every match of the pattern, or None when unknown."""
+@lru_cache(maxsize=1024)
+def literal_prefixes(source: str) -> frozenset[str] | None:
+    """The literal texts (case-folded) one of which starts every match of the pattern, fewest needed (a prefix that
+    holds another is dropped), or None when unknown (it starts with a class, a repeat of one, or a short literal)."""
     try:
         parsed = re._parser.parse(source, re.IGNORECASE)  # type: ignore[attr-defined]
     except (re.error, RecursionError):
@@ -302,7 +306,26 @@ def _literal_prefixes(source: str) -> set[str] | None:
     found, _ = _prefixes_of(list(parsed), {""})
     if found is None or min(map(len, found)) < _MIN_ANCHOR:
         return None
-    return found
+    few = _shortened(found, _FEW_ANCHORS)  # fewer, shorter anchors: fewer substring tests per text
+    found = few if min(map(len, few)) >= _MIN_FEW_ANCHOR else found
+    return frozenset(p for p in found if not any(q != p and p.startswith(q) for q in found))
+
+
+def might_match(pattern: re.Pattern[str], folded: str) -> bool:
+    """False when ``pattern`` cannot match ``folded`` (lower-case or case-folded text): none of its literal
+    prefixes is in it. A few substring tests in C instead of a regex tried at every position of the text."""
+    anchors = literal_prefixes(pattern.pattern)
+    return anchors is None or any(anchor in folded for anchor in anchors)
+
+
+def _shortened(prefixes: set[str], most: int = _MAX_PREFIXES) -> set[str]:
+    """The prefixes cut to the longest length that leaves at most ``most`` of them (a start of a necessary prefix
+    is necessary too)."""
+    for length in range(max(map(len, prefixes)), 0, -1):
+        cut = {p[:length] for p in prefixes}
+        if len(cut) <= most:
+            return cut
+    return {""}
 
 
 def _prefixes_of(items: list[Any], current: set[str]) -> tuple[set[str] | None, bool]:
@@ -313,27 +336,28 @@ def _prefixes_of(items: list[Any], current: set[str]) -> tuple[set[str] | None, 
             continue  # zero-width: adds no text
         if op is constants.LITERAL:
             current = {p + chr(arg).casefold() for p in current}
-        elif op is constants.SUBPATTERN:
-            inner, complete = _prefixes_of(list(arg[-1]), current)
+            continue
+        if op is constants.SUBPATTERN:
+            alternatives, complete_after = [list(arg[-1])], True
+        elif op is constants.BRANCH:
+            alternatives, complete_after = [list(a) for a in arg[1]], True
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT) and arg[0] == 0:
+            alternatives, complete_after = [list(arg[2]), []], arg[1] == 1  # optional: with it or without it
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+            alternatives, complete_after = [list(arg[2])], False  # at least once: its first copy starts here
+        else:
+            return current, False
+        union: set[str] = set()
+        complete = complete_after
+        for alternative in alternatives:
+            inner, whole = _prefixes_of(alternative, current)
             if inner is None:
                 return current, False
-            current = inner
-            if not complete:
-                return current, False
-        elif op is constants.BRANCH:
-            union: set[str] = set()
-            complete = True
-            for alternative in arg[1]:
-                inner, whole = _prefixes_of(list(alternative), current)
-                if inner is None:
-                    return current, False
-                union |= inner
-                complete = complete and whole
-            if len(union) > _MAX_PREFIXES:
-                return current, False
-            current = union
-            if not complete:
-                return current, False
-        else:
+            union |= inner
+            complete = complete and whole
+        if len(union) > _MAX_PREFIXES:
+            return _shortened(union), False
+        current = union
+        if not complete:
             return current, False
     return current, True

@@ -5,6 +5,7 @@ plain text; each names the words it matched so that a role can always be justifi
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 SectionKind = Literal["data", "evaluation", "training", "sources", "usage", "aside", "other"]
@@ -124,7 +125,14 @@ def section_kind(title: str | None) -> SectionKind:
 def said(pattern: re.Pattern[str], *texts: str) -> str | None:
     """The words of the first text that match, or None."""
     for text in texts:
-        match = pattern.search(text.lower()) if text else None
-        if match:
-            return match.group(0)
+        words = _words_said(pattern, text) if text else None
+        if words is not None:
+            return words
     return None
+
+
+@lru_cache(maxsize=8192)
+def _words_said(pattern: re.Pattern[str], text: str) -> str | None:
+    """Remembered: a card's sentences are read against the same cues once for each link and name they hold."""
+    match = pattern.search(text.lower())
+    return match.group(0) if match else None
