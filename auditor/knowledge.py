@@ -229,6 +229,24 @@ class Spans:
         return True
 
 
+MATCH_GROUP = "m"  # a pattern may name the part that is the match (group m): the rest is context
+
+
+def match_span(found: re.Match[str]) -> tuple[int, int]:
+    """The span of what a pattern names (its group ``m`` when it has one)."""
+    return found.span(MATCH_GROUP) if MATCH_GROUP in found.re.groupindex else found.span()
+
+
+def match_text(found: re.Match[str]) -> str:
+    """The words a pattern names (its group ``m`` when it has one)."""
+    return found.group(MATCH_GROUP) if MATCH_GROUP in found.re.groupindex else found.group(0)
+
+
+def name_key(name: str) -> str:
+    """A name as records are looked up by it: lower case, hyphens and underscores as spaces, spaces collapsed."""
+    return " ".join(re.sub(r"[-_]", " ", name.strip().lower()).split())
+
+
 def repo_id_regex(ids: Iterable[str]) -> re.Pattern[str] | None:
     """One case-insensitive regex finding any of the ids as a whole org/name token."""
     words = {i.lower() for i in ids}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,7 @@ from auditor.knowledge import (
     items,
     license_id,
     mapping,
+    name_key,
     parse_date,
     parse_patterns,
     parse_source,
@@ -134,7 +134,7 @@ class DatasetCatalog:
                     raise ValueError(f"{record.id}.yaml: hub id {hub_id} is listed twice")
                 self.hub_ids[hub_id.lower()] = record
             for key in (record.id, record.name, *record.aliases):
-                self._names.setdefault(_key(key), record)
+                self._names.setdefault(name_key(key), record)
         for record in records:
             unknown = [d for d in record.derived_from if d not in self.records]
             if unknown:
@@ -148,11 +148,7 @@ class DatasetCatalog:
 
     def get(self, name: str) -> DatasetRecord | None:
         """The record for an id, name, alias or Hub dataset id (any case)."""
-        return self._names.get(_key(name)) or self.hub_ids.get(name.strip().lower())
-
-
-def _key(name: str) -> str:
-    return " ".join(re.sub(r"[-_]", " ", name.strip().lower()).split())
+        return self._names.get(name_key(name)) or self.hub_ids.get(name.strip().lower())
 
 
 def load_dataset_catalog(folder: Path) -> DatasetCatalog:

@@ -7,7 +7,6 @@ evaluation ("judged by GPT-4") or a sponsor ("thanks to LAION") does not count a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice
@@ -22,6 +21,8 @@ from auditor.knowledge import (
     NamePattern,
     PatternIndex,
     Spans,
+    match_span,
+    match_text,
     repo_id_regex,
 )
 
@@ -38,17 +39,6 @@ class DatasetMatch:
     def to_dict(self) -> dict[str, Any]:
         return {"dataset": self.dataset, "span": list(self.span), "matched": self.matched,
                 "confidence": self.confidence, "kind": self.kind, "note": self.note}  # fmt: skip
-
-
-_GROUP = "m"  # a pattern may name the part that is the match (group m): the rest is context
-
-
-def _span(found: re.Match[str]) -> tuple[int, int]:
-    return found.span(_GROUP) if _GROUP in found.re.groupindex else found.span()
-
-
-def _text(found: re.Match[str]) -> str:
-    return found.group(_GROUP) if _GROUP in found.re.groupindex else found.group(0)
 
 
 @cache
@@ -84,7 +74,7 @@ def match_datasets(text: str, catalog: DatasetCatalog | None = None) -> list[Dat
     for record, pattern in (entries[i] for i in _index(catalog).candidates(text)):
         for found in islice(pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
             if found.end() > found.start():
-                hits.append(DatasetMatch(record.id, _span(found), _text(found), pattern.confidence, "name",
+                hits.append(DatasetMatch(record.id, match_span(found), match_text(found), pattern.confidence, "name",
                                          pattern.note))  # fmt: skip
     ranked = sorted(hits, key=_rank, reverse=True)
     spans = Spans()

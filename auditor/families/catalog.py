@@ -19,6 +19,7 @@ from auditor.knowledge import (
     items,
     license_id,
     mapping,
+    name_key,
     parse_date,
     parse_patterns,
     parse_source,
@@ -268,11 +269,11 @@ class FamilyCatalog:
         self.repos: dict[str, tuple[FamilyRecord, FamilyVersion]] = {}
         for record in records:
             for key in (record.id, record.name, *record.aliases):
-                self._names.setdefault(_key(key), (record, None))
+                self._names.setdefault(name_key(key), (record, None))
         for record in records:
             for version in record.versions:
-                self._names.setdefault(_key(version.name), (record, version))
-                self._names.setdefault(_key(f"{record.id} {version.id}"), (record, version))
+                self._names.setdefault(name_key(version.name), (record, version))
+                self._names.setdefault(name_key(f"{record.id} {version.id}"), (record, version))
                 for repo in version.repos:
                     if repo.lower() in self.repos:
                         raise ValueError(f"{record.id}.yaml: repo {repo} is listed twice")
@@ -286,15 +287,11 @@ class FamilyCatalog:
 
     def get(self, name: str) -> tuple[FamilyRecord, FamilyVersion | None] | None:
         """The family (and version) a name denotes: id, name, alias, version name ("Llama 2"), "llama 2" or repo."""
-        found = self._names.get(_key(name))
+        found = self._names.get(name_key(name))
         if found is None:
             repo = self.repos.get(name.strip().lower())
             return (repo[0], repo[1]) if repo else None
         return found
-
-
-def _key(name: str) -> str:
-    return " ".join(re.sub(r"[-_]", " ", name.strip().lower()).split())
 
 
 def load_family_catalog(folder: Path) -> FamilyCatalog:

@@ -7,7 +7,6 @@ alone: ``LlamaForCausalLM`` is used by many models that are not Meta's.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -24,6 +23,8 @@ from auditor.knowledge import (
     PatternIndex,
     Scope,
     Spans,
+    match_span,
+    match_text,
     repo_id_regex,
     token_around,
 )
@@ -61,17 +62,6 @@ class _Compiled:
     family: FamilyRecord
     version: FamilyVersion | None
     pattern: NamePattern
-
-
-_GROUP = "m"  # a pattern may name the part that is the match (group m): the rest is context
-
-
-def _span(found: re.Match[str]) -> tuple[int, int]:
-    return found.span(_GROUP) if _GROUP in found.re.groupindex else found.span()
-
-
-def _text(found: re.Match[str]) -> str:
-    return found.group(_GROUP) if _GROUP in found.re.groupindex else found.group(0)
 
 
 @cache
@@ -119,7 +109,7 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
             if found.end() == found.start():
                 continue
             version_id = entry.version.id if entry.version else None
-            hits.append(FamilyMatch(entry.family.id, version_id, _span(found), _text(found), "",
+            hits.append(FamilyMatch(entry.family.id, version_id, match_span(found), match_text(found), "",
                                     entry.pattern.confidence, "name", entry.pattern.note))  # fmt: skip
     spans = Spans()
     kept = [hit for hit in sorted(hits, key=_rank, reverse=True) if spans.claim(*hit.span)]
