@@ -324,6 +324,9 @@ def test_negated_and_advised_fine_tuning_does_not_raise_lineage_missing() -> Non
     [
         ("License: Non-commercial license (inherited from Vicuna-7B-v1.1)", "non-commercial"),  # RADAR-Vicuna L16
         ("This model is under a non-commercial license.", "non-commercial"),  # digitous__Alpacino30b L19
+        ("Fantasy.ai is the official and exclusive hosted AI generation platform that holds a commercial use license "
+         "for Anything V4.0", "non-commercial"),  # xyn-ai__anything-v4.0 L14
+        ("Please report any unauthorized commercial use.", "non-commercial"),  # xyn-ai__anything-v4.0 L16
         ("OpenFlamingo-9B is intended to be used for academic research purposes only.", "research-only"),  # L26
         ("This project is for research purposes only.", "research-only"),  # Salesforce SFR-Embedding L3284
         ("Commercial use is prohibited, in line with LLaMA's non-commercial license.", "non-commercial"),

@@ -24,6 +24,7 @@ _NON_COMMERCIAL = re.compile(
     r"\bnot\s+(?:be\s+)?(?:used\s+)?for\s+commercial\s+(?:use|purposes?)|"
     r"\bcommercial\s+use\s+(?:is\s+|are\s+)?(?:strictly\s+)?(?:not\s+(?:allowed|permitted)|prohibited|forbidden|"
     r"disallowed)|\bno\s+commercial\s+use\b|\bnot\s+(?:licensed|allowed|permitted)\s+for\s+commercial\b|"
+    r"\bunauthori[sz]ed\s+commercial\s+use\b|\bexclusive\b[^.;]{0,80}\bcommercial\s+(?:use\s+)?licen[cs]e\b|"
     r"严禁[^。；]{0,20}商用|禁止[^。；]{0,20}商用|不得[^。；]{0,20}商业|不可商用|非商业",
     re.IGNORECASE,
 )
