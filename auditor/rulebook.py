@@ -33,6 +33,7 @@ class Rule:
     reference: str
     emitted_by: str = "checker"
     pack: str = ""
+    cwe: int | None = None  # the weakness a security finding is an instance of (reported as a vulnerability)
 
 
 class RuleCatalogError(ValueError):
@@ -64,6 +65,9 @@ def _parse_rule(entry: Any, pack: str) -> Rule:
         raise RuleCatalogError(f"{pack}: rule {entry.get('id', '?')} lacks {', '.join(missing)}")
     if entry["severity"] not in SEVERITIES:
         raise RuleCatalogError(f"{pack}: rule {entry['id']} has unknown severity {entry['severity']!r}")
+    cwe = entry.get("cwe")
+    if cwe is not None and (not isinstance(cwe, int) or isinstance(cwe, bool) or cwe <= 0):
+        raise RuleCatalogError(f"{pack}: rule {entry['id']} has cwe {cwe!r}; expected a CWE number such as 502")
     return Rule(
         id=str(entry["id"]),
         title=str(entry["title"]).strip(),
@@ -73,6 +77,7 @@ def _parse_rule(entry: Any, pack: str) -> Rule:
         reference=str(entry["reference"]),
         emitted_by=str(entry.get("emitted_by", "checker")),
         pack=pack,
+        cwe=cwe,
     )
 
 

@@ -33,6 +33,21 @@ def test_catalog_rejects_malformed_packs(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("rules:\n  - id: X-ONE\n    title: t\n")
     with pytest.raises(RuleCatalogError, match="lacks severity"):
         load_catalog(tmp_path)
+    (tmp_path / "a.yaml").write_text(
+        "rules:\n  - id: X-ONE\n    title: t\n    severity: error\n"
+        "    criterion: c\n    rationale: r\n    reference: u\n    cwe: CWE-502\n"
+    )
+    with pytest.raises(RuleCatalogError, match="expected a CWE number"):
+        load_catalog(tmp_path)
+
+
+def test_security_weaknesses_are_named_by_their_rules() -> None:
+    rules = default_catalog()
+    assert {r.id: r.cwe for r in rules if r.cwe} == {
+        "WEIGHTS-UNSAFE-PICKLE": 502,  # https://cwe.mitre.org/data/definitions/502.html
+        "WEIGHTS-PICKLE-ONLY": 502,
+        "WEIGHTS-HASH-MISMATCH": 345,  # https://cwe.mitre.org/data/definitions/345.html
+    }
 
 
 def test_crashing_checker_becomes_a_finding_and_the_rest_runs() -> None:

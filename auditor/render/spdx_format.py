@@ -213,7 +213,7 @@ def spdx2_document(result: AuditResult) -> Any:
 
 
 def _finding_text(finding: Any) -> str:
-    cwe = view.SECURITY_RULES.get(finding.rule)
+    cwe = view.cwe_of(finding)
     return f"auditor finding {view.finding_line(finding)}" + (f" (security: CWE-{cwe})" if cwe else "")
 
 

@@ -16,18 +16,11 @@ from typing import Any
 from auditor.facts import WeightFile
 from auditor.findings import Finding
 from auditor.result import AuditResult
+from auditor.rulebook import default_catalog
 
 HUB = "https://huggingface.co"
 # Dataset names that name no dataset: never exported as training data.
 PLACEHOLDER_DATASETS = frozenset({"", "unknown", "other", "none", "n/a", "na", "tbd", "custom", "private"})
-# Findings that are security weaknesses of the published files, with their CWE (reported as CycloneDX
-# vulnerabilities). CWE-502 https://cwe.mitre.org/data/definitions/502.html "Deserialization of Untrusted Data";
-# CWE-345 https://cwe.mitre.org/data/definitions/345.html "Insufficient Verification of Data Authenticity".
-SECURITY_RULES: Mapping[str, int] = {
-    "WEIGHTS-UNSAFE-PICKLE": 502,
-    "WEIGHTS-PICKLE-ONLY": 502,
-    "WEIGHTS-HASH-MISMATCH": 345,
-}
 _QUANT_TYPE = re.compile(r"^(I?Q\d|TQ\d)")  # GGUF block-quantized tensor types (ggml_type names)
 _LIMITATION_SECTION = re.compile(r"limitation|bias|risk|out[- ]of[- ]scope|ethic|misuse|caveat|recommendation", re.I)
 
@@ -274,9 +267,15 @@ def obligations(result: AuditResult, level: str) -> list[dict[str, Any]]:
     return list(grouped.values())
 
 
+def cwe_of(finding: Finding) -> int | None:
+    """The CWE a finding's rule names (``cwe:`` in rules/*.yaml): the weakness it is an instance of."""
+    rules = default_catalog()
+    return rules[finding.rule].cwe if finding.rule in rules else None
+
+
 def security_findings(result: AuditResult) -> list[tuple[Finding, int]]:
-    """Findings that are security weaknesses, with their CWE number."""
-    return [(f, SECURITY_RULES[f.rule]) for f in result.findings if f.rule in SECURITY_RULES]
+    """Findings that are security weaknesses of the published files, with their CWE number."""
+    return [(f, cwe) for f in result.findings if (cwe := cwe_of(f)) is not None]
 
 
 def finding_line(finding: Finding) -> str:
