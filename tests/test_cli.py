@@ -100,6 +100,13 @@ def test_output_file_and_text_format(tmp_path: Path) -> None:
     assert code == 1 and out.startswith("FAIL") and "LIC-MISSING" in out
 
 
+def test_text_summary_cites_each_finding_where_its_evidence_is() -> None:
+    _, out, _ = run("audit", str(REPO_ROOT / "examples" / "pythia-6.9b"), "--format", "text")
+    lines = {line.split(":", 1)[0].split()[-1]: line for line in out.splitlines() if line.startswith("  ")}
+    assert lines["LIC-ATTRIBUTION"].endswith("[README.md:8 license]")  # file:line field
+    assert lines["LINEAGE-FAMILY-TERMS"].endswith("[model id]")  # a field alone, no file
+
+
 def test_text_summary_neutralises_terminal_escapes(tmp_path: Path) -> None:
     card = tmp_path / "README.md"
     card.write_text('---\nlicense: "mit\\e[31m\\e]0;pwned\\a"\n---\n')
