@@ -167,6 +167,20 @@ def test_llama_1_derivatives_are_non_commercial_and_relabels_conflict() -> None:
     assert any("LLaMA (v1)" in m for m in rules(delta)["LINEAGE-LICENSE-CONFLICT"])
 
 
+def test_a_parent_whose_license_is_unknown_makes_the_terms_unknown_not_the_label() -> None:
+    # "模型基于Baichuan 13B" (the model is based on Baichuan 13B) under an Apache label; the knowledge base has no
+    # text of the first-generation Baichuan licenses, so what the parent passes on is unknown, never "allowed".
+    secgpt = audited("clouditera__secgpt")
+    assert [n["id"] for n in secgpt["lineage"]["tree"]] == ["family:baichuan-1"]
+    assert effective_use(secgpt) == "unknown" and secgpt["verdict"]["status"] == "conditions"
+    (duty,) = [o for o in secgpt["verdict"]["obligations"] if o["code"] == "terms-unknown"]
+    assert duty["inherited_from"] == "Baichuan (7B, 13B) (family)" and duty["level"] == "condition"
+    assert "family:baichuan-1" in rules(secgpt)["LINEAGE-PARENT-TERMS-UNKNOWN"][0]
+    # "基于LLaMa" names no version; the model's name does ("Ziya-LLaMA-13B-v1": LLaMA 1, non-commercial).
+    ziya = audited("IDEA-CCNL__Ziya-LLaMA-13B-v1")
+    assert [n["id"] for n in ziya["lineage"]["tree"]] == ["family:llama-1"] and effective_use(ziya) == "forbidden"
+
+
 def test_relabelled_llama_2_fine_tunes_without_base_model_conflict() -> None:
     result = audited("llSourcell__medllama2_7b")  # license: mit; nothing else but the name
     conflict = rules(result)["LINEAGE-LICENSE-CONFLICT"][0]

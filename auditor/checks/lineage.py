@@ -185,6 +185,16 @@ def lineage_family_terms(ctx: AuditContext) -> Iterator[Hit]:
             yield Hit(f"{_chain(path)}{_how_sure(node)}: {node.note}", tuple(node.evidence[:1]))
 
 
+@checker("LINEAGE-PARENT-TERMS-UNKNOWN")
+def lineage_parent_terms_unknown(ctx: AuditContext) -> Iterator[Hit]:
+    """Parents that were read but whose license could not be identified."""
+    for path, node in _ancestors(ctx):
+        if node.license is not None and not node.license.known and node.status not in _UNRESOLVED:
+            declared = ", ".join(node.license.declared) or "none"
+            yield Hit(f"{_chain(path)}{_how_sure(node)}: no license identified (declared: {declared}); the terms it "
+                      "passes on are unknown", tuple(node.evidence[:1]))  # fmt: skip
+
+
 @checker("LINEAGE-NOT-LOOKED-UP")
 def lineage_not_looked_up(ctx: AuditContext) -> Iterator[Hit]:
     """Parents a source that cannot read other repositories (a bare card) did not look up."""

@@ -54,9 +54,10 @@ def duties() -> tuple[dict[str, Duty], dict[str, Duty]]:
     return conditions, commercial
 
 
-def _phrase(duty: Duty, record: LicenseRecord, quote: str | None, cap: int | None) -> str:
+def _phrase(duty: Duty, record: LicenseRecord, quote: str | None, cap: int | None, ancestor: str | None) -> str:
     suffix = f': "{quote}"' if quote else ""
-    return duty.text.format(license=record.name, cap=f"{cap:,}" if cap else "the cap", quote_suffix=suffix)
+    return duty.text.format(license=record.name, cap=f"{cap:,}" if cap else "the cap", quote_suffix=suffix,
+                            ancestor=ancestor or "the parent model")  # fmt: skip
 
 
 def _obligation(code: str, duty: Duty, source: TermSource, fact: str) -> Obligation:
@@ -66,7 +67,7 @@ def _obligation(code: str, duty: Duty, source: TermSource, fact: str) -> Obligat
     return Obligation(
         code=code,
         level=duty.level,
-        text=_phrase(duty, record, quote, record.terms.user_cap),
+        text=_phrase(duty, record, quote, record.terms.user_cap, source.name),
         license=record.id,
         license_name=record.name,
         source_url=cited.get("url") or record.url,
@@ -84,6 +85,10 @@ def obligations(effective: EffectiveTerms) -> tuple[Obligation, ...]:
     for source in effective.sources:
         record = source.record
         if record.is_placeholder:
+            unknown = by_commercial.get("unknown")
+            if source.origin == "ancestor" and unknown is not None:  # a parent whose terms nobody could read
+                found.setdefault(("terms-unknown", record.id, source.name),
+                                 _obligation("terms-unknown", unknown, source, "identity"))  # fmt: skip
             continue
         codes = list(record.terms.conditions)
         if record.terms.user_cap and "user-cap" not in codes:

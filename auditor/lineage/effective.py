@@ -27,6 +27,13 @@ Origin = Literal["own", "ancestor", "dataset"]
 DATA_CONDITIONS_THAT_BIND = ("output-use-limit", "research-only")
 
 
+def _unknown_terms() -> LicenseRecord:
+    """The catalogue's ``unknown`` record: terms nobody could determine."""
+    record = license_catalog().get("unknown")
+    assert record is not None, "rules/licenses holds an 'unknown' record"
+    return record
+
+
 @dataclass(frozen=True, slots=True)
 class TermSource:
     """A license that binds the model, and how: its own (front matter, or terms its card body states), an
@@ -91,14 +98,16 @@ def ancestor_sources(model_id: str, tree: Sequence[LineageNode] | None) -> list[
     for node in tree or ():
         for path, ancestor in node.walk((model_id,)):
             profile = ancestor.license
-            if profile is None or not profile.known:
-                continue
+            if profile is None:
+                continue  # not read: LINEAGE-UNRESOLVED / LINEAGE-NOT-LOOKED-UP say so
             evidence = ancestor.evidence[0] if ancestor.evidence else None
-            for record in profile.records:
-                if not record.is_placeholder:
-                    shown = (*path[:-1], ancestor.display_name)
-                    sources.append(TermSource(record, "ancestor", ancestor.display_name, shown, ancestor.basis,
-                                              evidence))  # fmt: skip
+            shown = (*path[:-1], ancestor.display_name)
+            # Read, but no license identified ("other" without a known name, a family whose terms were never
+            # obtained): its terms are unknown, and unknown terms bind until someone reads them.
+            records = [r for r in profile.records if not r.is_placeholder] or [_unknown_terms()]
+            for record in records:
+                sources.append(TermSource(record, "ancestor", ancestor.display_name, shown, ancestor.basis,
+                                          evidence))  # fmt: skip
     return sources
 
 

@@ -140,8 +140,8 @@ def find_parents(facts: ModelFacts) -> list[Parent]:
         if mention.hub_id is None and mention.family is not None:
             evidence = Evidence(file=card_file, line=mention.line, excerpt=mention.sentence[:160])
             parents.add_family(mention.family, mention.relation, evidence, "prose")
-    if not parents.families():
-        _from_names(facts, parents)
+    if not any(version is not None for _, version in parents.families()):  # "based on LLaMA" names no version:
+        _from_names(facts, parents)  # the model's name may ("Ziya-LLaMA-13B-v1")
     return list(parents.found.values())
 
 

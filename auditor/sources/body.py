@@ -79,7 +79,7 @@ MAX_REVISIONS = 50
 MAX_CLAIMS = 50
 _CLAIM_WORDS = ("releas", "availab", "publish", "open", "coming soon")
 _DERIVATION_WORDS = ("tuned", "fine-tun", "finetun", "based on", "base model", "quantiz", "quantis", "merg", "distill",
-                     "delta", "xor", "on top", "initiali")  # fmt: skip
+                     "delta", "xor", "on top", "initiali", "基于", "微调", "基座")  # fmt: skip
 _LICENSE_HINT_WORDS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved",
                        "research", "授权", "许可", "商用", "商业")  # fmt: skip
 _CLAIM_HINT = re.compile("|".join(_CLAIM_WORDS))
