@@ -167,6 +167,16 @@ def test_llama_1_derivatives_are_non_commercial_and_relabels_conflict() -> None:
     assert any("LLaMA (v1)" in m for m in rules(delta)["LINEAGE-LICENSE-CONFLICT"])
 
 
+def test_a_duty_met_on_the_own_license_and_on_ancestors_is_one_obligation_naming_them() -> None:
+    # license: llama2 on a Code Llama fine-tune (Llama 2 terms too); Apache on a merge of two Apache parents.
+    phind = audited("Phind__Phind-CodeLlama-34B-v1")["verdict"]["obligations"]
+    keys = [(o["code"], o["license"]) for o in phind]
+    assert len(keys) == len(set(keys)) and ("acceptable-use-policy", "llama2") in keys
+    merge = audited("OpenPipe__mistral-ft-optimized-1227")["verdict"]["obligations"]
+    (notice,) = [o for o in merge if o["code"] == "notice"]
+    assert notice["inherited_from"] == "teknium/OpenHermes-2.5-Mistral-7B, meta-math/MetaMath-Mistral-7B"
+
+
 def test_a_parent_whose_license_is_unknown_makes_the_terms_unknown_not_the_label() -> None:
     # "模型基于Baichuan 13B" (the model is based on Baichuan 13B) under an Apache label; the knowledge base has no
     # text of the first-generation Baichuan licenses, so what the parent passes on is unknown, never "allowed".

@@ -6,7 +6,7 @@ rules/obligations/conditions.yaml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -103,4 +103,18 @@ def obligations(effective: EffectiveTerms) -> tuple[Obligation, ...]:
             key = ("commercial-conditional", record.id, source.name)
             found.setdefault(key, _obligation("commercial-conditional", commercial, source, "commercial_use"))
     ranked = sorted(found.values(), key=lambda o: (o.level != "condition", o.origin != "own"))
-    return tuple(ranked)
+    return _one_per_duty(ranked)
+
+
+def _one_per_duty(ranked: list[Obligation]) -> tuple[Obligation, ...]:
+    """One obligation per duty of a license: the same clause met on the model's own license and on several
+    ancestors (a Llama 2 fine-tune of a Code Llama model) is said once, naming every ancestor that passes it on."""
+    merged: dict[tuple[str, str, str], Obligation] = {}
+    for obligation in ranked:
+        key = (obligation.code, obligation.license, obligation.text)
+        first = merged.setdefault(key, replace(obligation, inherited_from=None))
+        if obligation.inherited_from:
+            names = first.inherited_from.split(", ") if first.inherited_from else []
+            joined = ", ".join(dict.fromkeys([*names, obligation.inherited_from]))
+            merged[key] = replace(first, inherited_from=joined)
+    return tuple(merged.values())

@@ -253,18 +253,9 @@ def ancestors(result: AuditResult) -> list[tuple[tuple[str, ...], Any]]:
 
 
 def obligations(result: AuditResult, level: str) -> list[dict[str, Any]]:
-    """The verdict's obligations of one level (``condition``, ``notice``) as dictionaries; one duty that several
-    ancestors pass on is listed once, naming every ancestor in ``inherited_from``."""
-    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for obligation in result.verdict.obligations:
-        if obligation.level != level:
-            continue
-        data = obligation.to_dict()
-        entry = grouped.setdefault((data["code"], data["license"], data["text"]), {**data, "inherited_from": None})
-        if data["inherited_from"]:
-            names = entry["inherited_from"].split(", ") if entry["inherited_from"] else []
-            entry["inherited_from"] = ", ".join(dict.fromkeys([*names, data["inherited_from"]]))
-    return list(grouped.values())
+    """The verdict's obligations of one level (``condition``, ``notice``) as dictionaries (one per duty: the
+    judgement names every ancestor that passes it on in ``inherited_from``)."""
+    return [o.to_dict() for o in result.verdict.obligations if o.level == level]
 
 
 def cwe_of(finding: Finding) -> int | None:
