@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -292,7 +291,7 @@ class PatternIndex:
         self._always: list[int] = []
         self._by_anchor: dict[str, list[int]] = {}
         for index, pattern in enumerate(self.patterns):
-            anchors = literal_prefixes(pattern.pattern)
+            anchors = _literal_prefixes(pattern.pattern)
             if anchors is None:
                 self._always.append(index)
             for anchor in anchors or ():
@@ -313,8 +312,7 @@ _MIN_ANCHOR = 2
 _FEW_ANCHORS, _MIN_FEW_ANCHOR = 16, 3
 
 
-@lru_cache(maxsize=1024)
-def literal_prefixes(source: str) -> frozenset[str] | None:
+def _literal_prefixes(source: str) -> frozenset[str] | None:
     """The literal texts (case-folded) one of which starts every match of the pattern, fewest needed (a prefix that
     holds another is dropped), or None when unknown (it starts with a class, a repeat of one, or a short literal)."""
     try:
@@ -322,18 +320,11 @@ def literal_prefixes(source: str) -> frozenset[str] | None:
     except (re.error, RecursionError):
         return None
     found, _ = _prefixes_of(list(parsed), {""})
-    if found is None or min(map(len, found)) < _MIN_ANCHOR:
+    if min(map(len, found)) < _MIN_ANCHOR:
         return None
     few = _shortened(found, _FEW_ANCHORS)  # fewer, shorter anchors: fewer substring tests per text
     found = few if min(map(len, few)) >= _MIN_FEW_ANCHOR else found
     return frozenset(p for p in found if not any(q != p and p.startswith(q) for q in found))
-
-
-def might_match(pattern: re.Pattern[str], folded: str) -> bool:
-    """False when ``pattern`` cannot match ``folded`` (lower-case or case-folded text): none of its literal
-    prefixes is in it. A few substring tests in C instead of a regex tried at every position of the text."""
-    anchors = literal_prefixes(pattern.pattern)
-    return anchors is None or any(anchor in folded for anchor in anchors)
 
 
 def _shortened(prefixes: set[str], most: int = _MAX_PREFIXES) -> set[str]:
@@ -346,7 +337,7 @@ def _shortened(prefixes: set[str], most: int = _MAX_PREFIXES) -> set[str]:
     return {""}
 
 
-def _prefixes_of(items: list[Any], current: set[str]) -> tuple[set[str] | None, bool]:
+def _prefixes_of(items: list[Any], current: set[str]) -> tuple[set[str], bool]:
     """Extend ``current`` by the literal start of ``items``; also say whether the literal part reached their end."""
     constants = re._constants  # type: ignore[attr-defined]
     for op, arg in items:
@@ -369,8 +360,6 @@ def _prefixes_of(items: list[Any], current: set[str]) -> tuple[set[str] | None, 
         complete = complete_after
         for alternative in alternatives:
             inner, whole = _prefixes_of(alternative, current)
-            if inner is None:
-                return current, False
             union |= inner
             complete = complete and whole
         if len(union) > _MAX_PREFIXES:
