@@ -131,8 +131,9 @@ def said(pattern: re.Pattern[str], *texts: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def _words_said(pattern: re.Pattern[str], text: str) -> str | None:
-    """Remembered: a card's sentences are read against the same cues once for each link and name they hold."""
+    """Remembered: a card's sentences are read against the same cues once for each link and name they hold
+    (a few hundred pairs per card; sentences are at most 4,000 characters, so the cache stays under 8 MB)."""
     match = pattern.search(text.lower())
     return match.group(0) if match else None
