@@ -59,14 +59,19 @@ class AuditContext:
                 for mention, record in stated_restrictions(self.license)]  # fmt: skip
 
     @cached_property
+    def training_dataset_ids(self) -> list[str]:
+        """Hub dataset ids the card says trained the model (read once: each link is read in its context)."""
+        return training_datasets(self.facts.card)
+
+    @cached_property
     def training_data(self) -> list[TrainingData]:
         """Training data the knowledge base knows, named by Hub id or in training sentences of the card."""
-        return training_data(self.facts.card)
+        return training_data(self.facts.card, self.training_dataset_ids)
 
     @cached_property
     def effective(self) -> EffectiveTerms:
         """Own license ∧ what the card body states ∧ every ancestor's ∧ the binding terms of the training data."""
-        training = set(training_datasets(self.facts.card))
+        training = set(self.training_dataset_ids)
         datasets = [(d.id, d.license) for d in self.facts.datasets if d.found and d.id in training]
         return effective_terms(self.facts.model_id, self.license, self.lineage, datasets, stated=self.stated,
                                data=self.training_data)  # fmt: skip

@@ -146,12 +146,11 @@ def lineage_data_terms(ctx: AuditContext) -> Iterator[Hit]:
     """Training data under share-alike terms, output-use limits or contested rights: a risk to state."""
     from auditor.licenses.catalog import license_catalog
     from auditor.lineage.data import RISK_TERMS
-    from auditor.sources.datasets import training_datasets
 
     if ctx.effective.terms.commercial_use == "forbidden":
         return  # the weights may not be used commercially anyway (LIC-NON-COMMERCIAL, LINEAGE-*-NON-COMMERCIAL)
     binding = {s.name for s in _data_sources(ctx) if s.record.terms.commercial_use == "forbidden"}
-    training = set(training_datasets(ctx.facts.card))
+    training = set(ctx.training_dataset_ids)
     for dataset in ctx.facts.datasets:
         if dataset.id in binding or dataset.id not in training:
             continue

@@ -9,6 +9,7 @@ fine-tuned on it, lists it as a dataset, or stands in a training-data section; c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.datasets import DatasetRecord, dataset_catalog, dataset_for_hub_id, match_datasets
@@ -96,13 +97,13 @@ def _in_training_context(text: str, start: int, section: str | None) -> bool:
     return bool(_TRAINING.search(before)) or bool(section and _TRAINING_SECTION.search(section))
 
 
-def training_data(card: CardFacts | None) -> list[TrainingData]:
+def training_data(card: CardFacts | None, training_ids: Sequence[str] | None = None) -> list[TrainingData]:
     """Knowledge-base datasets the card says the model was trained on: by Hub id (the ``datasets`` field and
-    dataset links) and by name in training sentences."""
+    dataset links; ``training_ids`` when already read) and by name in training sentences."""
     if card is None:
         return []
     found: dict[str, TrainingData] = {}
-    for dataset_id in training_datasets(card):
+    for dataset_id in training_datasets(card) if training_ids is None else training_ids:
         record = dataset_for_hub_id(dataset_id)
         if record is not None:
             line = card.line_of("datasets")
