@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-import yaml
-
 from auditor._resources import data_dir
+from auditor.knowledge import load_data_yaml
 
 Status = Literal["included", "unlicensed", "invalid", "missing"]
 REPORT, PAPER = "Technical report", "Research paper"
@@ -48,7 +47,7 @@ class MofData:
 
 @cache
 def mof_data() -> MofData:
-    doc = yaml.safe_load((data_dir("rules") / "openness" / "mof.yaml").read_text(encoding="utf-8"))
+    doc = load_data_yaml(data_dir("rules") / "openness" / "mof.yaml")
     components = tuple(
         Component(int(c["id"]), str(c["name"]), str(c["content_type"]), int(c["class"]), bool(c["required"]))
         for c in doc["components"]

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from auditor._resources import data_dir
-from auditor.knowledge import literal_alternation
+from auditor.knowledge import literal_alternation, load_data_yaml
 
 ROLES = frozenset({
     "library", "training-framework", "training-code", "evaluation-harness", "evaluation-code", "quantizer",
@@ -195,7 +195,7 @@ def load_catalogue(folder: Path) -> Catalogue:
     hints: list[PathRule] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = load_data_yaml(path)
         except (OSError, yaml.YAMLError) as error:
             raise CatalogueError(f"{path.name}: {str(error).splitlines()[0]}") from None
         if not isinstance(doc, Mapping) or not isinstance(doc.get("entries"), list):

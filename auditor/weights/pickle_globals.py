@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal
 
-import yaml
-
 from auditor._resources import data_dir
+from auditor.knowledge import load_data_yaml
 
 Verdict = Literal["safe", "code-running", "unknown"]
 UNRESOLVED = "<unresolved>"  # a STACK_GLOBAL whose module or name the scan could not follow
@@ -29,7 +28,7 @@ def _merge(into: dict[str, set[str]], table: Mapping[str, Any]) -> None:
 def _tables() -> tuple[_Table, _Table]:
     from picklescan.scanner import _safe_globals, _unsafe_globals
 
-    data = yaml.safe_load((data_dir("rules") / "weights" / "pickle-globals.yaml").read_text(encoding="utf-8"))
+    data = load_data_yaml(data_dir("rules") / "weights" / "pickle-globals.yaml")
     safe: dict[str, set[str]] = {}
     _merge(safe, _safe_globals)
     for table in data["safe"].values():
