@@ -444,3 +444,25 @@ def test_research_only_and_chinese_terms_are_license_statements(line: str) -> No
 def test_research_as_a_topic_is_not_a_license_statement() -> None:
     card = parse_card("---\nlicense: mit\n---\nThe primary use of Vicuna is research on large language models.\n")
     assert card.license_statements == ()
+
+
+def test_front_matter_rule_is_the_hubs() -> None:
+    """The card reader's front-matter regex is huggingface_hub's (copied to keep the import out of local audits)."""
+    from auditor.sources.card import YAML_BLOCK
+
+    assert (YAML_BLOCK.pattern, YAML_BLOCK.flags) == (REGEX_YAML_BLOCK.pattern, REGEX_YAML_BLOCK.flags)
+
+
+def test_local_audit_does_not_import_huggingface_hub(tmp_path: Path) -> None:
+    """Auditing a local card never loads huggingface_hub (its import is most of a one-card run's start)."""
+    import subprocess
+    import sys
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# A model\n", encoding="utf-8")
+    code = (
+        "import sys, auditor.api as api; api.audit(sys.argv[1], offline=True); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'huggingface_hub'))"
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(card)], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"

@@ -9,7 +9,7 @@ import pytest
 
 from auditor.sources.card import parse_card
 from auditor.sources.identity import Identity, derive_identity, hub_purl, is_hub_id
-from tests.conftest import CARDS
+from tests.conftest import CARDS, SHARED
 
 SHA = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf"
 CARD = b"---\nlicense: apache-2.0\n---\n# Tiny\n"
@@ -120,3 +120,49 @@ def test_local_sources_carry_the_derived_hub_id(tmp_path: Path) -> None:
     (named / "README.md").write_text("---\nlicense: mit\n---\n# Other\n", encoding="utf-8")
     assert audit(str(named / "README.md")).to_dict()["model"]["identity_basis"] == "folder-name"
     assert audit(str(named)).model_id == "acme/other"
+
+
+def test_is_hub_id_agrees_with_huggingface_hub() -> None:
+    """is_hub_id restates huggingface_hub's validate_repo_id: the library decides on real ids and on random text."""
+    import random
+
+    from huggingface_hub.errors import HFValidationError
+    from huggingface_hub.utils._validators import validate_repo_id
+
+    def library(text: str) -> bool:
+        try:
+            validate_repo_id(text)
+        except HFValidationError:
+            return False
+        return True
+
+    real = [p.name.replace("__", "/") for folder in ("cards", "derivatives") for p in (SHARED / folder).iterdir()]
+    edges = [
+        "",
+        "a",
+        "a/b",
+        "a/b/c",
+        "-a/b",
+        "a-/b",
+        ".a/b",
+        "a/b.",
+        "a--b/c",
+        "a..b/c",
+        "a/b.git",
+        "a/b.gi",
+        "é/x",
+        "a b/c",
+        "/a",
+        "a/",
+        "_a/b_",
+        "x" * 96,
+        "x" * 97,
+        f"{'o' * 96}/{'n' * 96}",
+        "a\n",
+        "a/b\n",
+    ]
+    rng = random.Random(7)
+    fuzz = ["".join(rng.choice("aZ09-_./é \n") for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    disagree = [t for t in [*real, *edges, *fuzz] if is_hub_id(t) != library(t)]
+    assert disagree == []
+    assert sum(map(is_hub_id, real)) > 150  # the real ids are ids

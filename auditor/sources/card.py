@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +10,10 @@ from auditor.facts import CardFacts, CardProblem
 from auditor.sources.body import parse_body
 from auditor.sources.frontmatter import load_front_matter
 from auditor.sources.passages import find_passages
+
+# huggingface_hub.repocard.REGEX_YAML_BLOCK, the Hub's own front-matter rule, copied so that reading a local card
+# does not import huggingface_hub (0.1–0.2 s of a one-card run); tests/test_card_parsing.py keeps the two identical.
+YAML_BLOCK = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 _EMPTY_BLOCK = re.compile(r"^\s*---[ \t]*\n---[ \t]*(?:\n|$)")
 # A card is "binary" when the start of it holds a NUL or is mostly control or undecodable characters.
@@ -70,7 +73,7 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
 
-    match = _yaml_block_regex().search(text)
+    match = YAML_BLOCK.search(text)
     metadata: dict[str, Any] = {}
     field_lines: dict[str, int] = {}
     if match:
@@ -111,14 +114,6 @@ def parse_card(content: str | bytes, file: str = "README.md") -> CardFacts:
         usage_line=body_facts.usage_line,
         passages=tuple(find_passages(body, body_offset)),
     )
-
-
-@functools.cache
-def _yaml_block_regex() -> re.Pattern[str]:
-    """huggingface_hub's front-matter regex, imported on first use (importing huggingface_hub is slow)."""
-    from huggingface_hub.repocard import REGEX_YAML_BLOCK
-
-    return REGEX_YAML_BLOCK
 
 
 def _looks_binary(text: str) -> bool:

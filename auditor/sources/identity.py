@@ -49,6 +49,8 @@ _NOT_MODELS = frozenset(
 # An id loaded in a snippet: from_pretrained("org/name"), SentenceTransformer('org/name'), pipeline(model="org/name"),
 # hf_hub_download(repo_id="org/name"), snapshot_download("org/name"), huggingface-cli download org/name.
 # A from_pretrained counts only on a model, tokenizer or pipeline class (not HEDdetector.from_pretrained(…)).
+# huggingface_hub.utils._validators.REPO_ID_REGEX (ASCII word characters, at most 96 per part)
+_REPO_ID = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
 _LOADED = re.compile(
     r"""(?:\b(?:Auto\w*|\w*(?:Model|Pipeline|Tokenizer|Processor|For[A-Z]\w*)\w*)\.from_pretrained"""
     r"""|\b(?:SentenceTransformer|CrossEncoder|snapshot_download|hf_hub_download|pipeline))\s*\("""
@@ -67,17 +69,16 @@ class Identity:
 
 
 def is_hub_id(text: str) -> bool:
-    """True for a valid model repository id (``org/name``, or a legacy ``name``), as huggingface_hub validates it."""
-    from huggingface_hub.errors import HFValidationError
-    from huggingface_hub.utils._validators import validate_repo_id  # not re-exported for type checkers
-
-    if text.count("/") > 1:
-        return False
-    try:
-        validate_repo_id(text)
-    except HFValidationError:
-        return False
-    return True
+    """True for a valid model repository id (``org/name``, or a legacy ``name``): huggingface_hub's
+    ``validate_repo_id`` rules, restated so that local audits never import huggingface_hub (tests/test_identity.py
+    checks the two agree)."""
+    return (
+        text.count("/") <= 1
+        and _REPO_ID.fullmatch(text) is not None
+        and "--" not in text
+        and ".." not in text
+        and not text.endswith(".git")
+    )
 
 
 def derive_identity(path: PurePath, card: CardFacts | None, card_text: str | None = None) -> Identity | None:
