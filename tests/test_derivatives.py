@@ -314,14 +314,14 @@ def test_derivation_phrases_name_parents(sentence: str, parent: str) -> None:
 )
 def test_comparisons_advice_negations_and_children_are_not_parents(sentence: str) -> None:
     card = _statements(sentence)
-    assert derivation_mentions(card, "acme/acme-7B") == []
+    assert derivation_mentions(card, "acme/acme-7B") == ()
     assert not says_own_derivation(sentence)
 
 
 def test_a_model_named_as_a_source_of_training_data_is_not_a_parent() -> None:
     # TheBloke__Pygmalion-13B-SuperHOT-8K-GPTQ L224: Pygmalion-6B (GPT-J) gave data; the model itself is LLaMA-based.
     sentence = "This is version 1. It has been fine-tuned using a subset of the data from Pygmalion-6B-v8-pt4."
-    assert derivation_mentions(_statements(sentence), "acme/acme-13B") == []
+    assert derivation_mentions(_statements(sentence), "acme/acme-13B") == ()
     assert says_own_derivation(sentence)  # it is a fine-tune, of something else
     parents = audited("TheBloke__Pygmalion-13B-SuperHOT-8K-GPTQ")["lineage"]["tree"]
     assert [n["id"] for n in parents] == ["TheBloke/Pygmalion-13B-SuperHOT-8K-fp16", "PygmalionAI/pygmalion-13b"]

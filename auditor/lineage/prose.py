@@ -314,10 +314,26 @@ def clause_mentions(
     return chosen
 
 
-def derivation_mentions(card: CardFacts | None, own_id: str) -> list[Mention]:
-    """Every parent the card's prose names, in card order (at most MAX_MENTIONS)."""
+_last_read: tuple[CardFacts, str, tuple[Mention, ...]] | None = None
+
+
+def derivation_mentions(card: CardFacts | None, own_id: str) -> tuple[Mention, ...]:
+    """Every parent the card's prose names, in card order (at most MAX_MENTIONS).
+
+    The lineage and the license resolution both ask for one card's mentions: the last card's are kept (by identity:
+    a card is immutable; one slot, replaced as a whole, so threads only ever see a complete entry)."""
+    global _last_read
     if card is None:
-        return []
+        return ()
+    last = _last_read
+    if last is not None and last[0] is card and last[1] == own_id:
+        return last[2]
+    mentions = tuple(_read_mentions(card, own_id))
+    _last_read = (card, own_id, mentions)
+    return mentions
+
+
+def _read_mentions(card: CardFacts, own_id: str) -> list[Mention]:
     links_by_line: dict[int, list[Link]] = {}
     for link in card.links:
         if link.kind == "model":
