@@ -90,6 +90,8 @@ def read_regular_file(path: str | Path, limit: int) -> bytes:
 
 def cache_repo_root(folder: Path) -> Path | None:
     """The ``models--org--name`` folder when ``folder`` is (inside) a snapshot of the Hugging Face cache."""
+    if "snapshots" not in folder.parts:
+        return None
     for candidate in (folder, *folder.parents):
         parent = candidate.parent
         if parent.name == "snapshots" and parent.parent.name.startswith(_CACHE_REPO_PREFIXES):
