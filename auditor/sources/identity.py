@@ -25,6 +25,7 @@ from auditor.facts import CardFacts
 
 Basis = Literal["hf-cache", "folder-name", "card-link"]
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_NAME_SEPARATORS = re.compile(r"[\s_-]+")
 _HF_HOSTS = ("huggingface.co", "hf.co")
 _NOT_MODELS = frozenset(
     {
@@ -206,7 +207,7 @@ def _hub_link(url: str) -> tuple[str, str | None] | None:
 
 def _key(name: str) -> str:
     """Names compare without case, spaces, underscores or hyphens ("All MiniLM L6 v2" = "all-MiniLM-L6-v2")."""
-    return re.sub(r"[\s_-]+", "", name).lower()
+    return _NAME_SEPARATORS.sub("", name).lower()
 
 
 def hub_purl(hub_id: str, commit: str | None = None) -> str | None:
