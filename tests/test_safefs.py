@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from auditor.sources.safefs import Confined, FileRefused
+from auditor.facts import AccessNote
+from auditor.sources.common import MAX_CARD_BYTES
+from auditor.sources.local import _card_bytes
+from auditor.sources.safefs import Confined, FileRefused, open_regular
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="symlinks are POSIX here")
 
@@ -34,3 +37,19 @@ def test_located_paths_are_real_paths_and_never_leave_the_folder(tmp_path: Path)
     for name in ["out.md", "../outside.md", "..", str(outside)]:
         with pytest.raises(FileRefused, match="symlink leaving the folder"):
             folder.locate(name)
+
+
+def test_a_card_is_read_whole_up_to_its_cap_whatever_size_the_file_reports(tmp_path: Path) -> None:
+    """A file's size only sizes the first read: /proc files say 0 bytes, and a card past the cap is cut there."""
+    notes: list[AccessNote] = []
+    status = Path("/proc/self/status")
+    if status.is_file():
+        with open_regular(status) as handle:
+            assert os.fstat(handle.fileno()).st_size == 0
+            assert b"Pid:" in _card_bytes(handle, "status", notes)
+    card = tmp_path / "README.md"
+    card.write_bytes(b"x" * (MAX_CARD_BYTES + 10))
+    with open_regular(card) as handle:
+        assert _card_bytes(handle, "README.md", notes) == b"x" * MAX_CARD_BYTES
+    (note,) = notes
+    assert note.message == f"README.md: larger than {MAX_CARD_BYTES:,} bytes; only the start was read"

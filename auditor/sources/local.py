@@ -171,8 +171,15 @@ def _read_card(folder: Confined, name: str, notes: list[AccessNote]) -> bytes | 
 
 
 def _card_bytes(handle: BinaryIO, name: str, notes: list[AccessNote]) -> bytes:
-    """An open card's bytes, truncated at MAX_CARD_BYTES (with a note)."""
-    data = handle.read(MAX_CARD_BYTES + 1)
+    """An open card's bytes, truncated at MAX_CARD_BYTES (with a note).
+
+    The file's size is only a hint for the first read (``read(MAX_CARD_BYTES + 1)`` would allocate 16 MiB for
+    every card): a file that grew since is read on, up to the cap.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size, MAX_CARD_BYTES) + 1)
+    if len(data) > size:
+        data += handle.read(MAX_CARD_BYTES + 1 - len(data))
     if len(data) > MAX_CARD_BYTES:
         notes.append(AccessNote("partial", f"{name}: larger than {MAX_CARD_BYTES:,} bytes; only the start was read",
                                 name))  # fmt: skip
