@@ -16,7 +16,16 @@ import yaml
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
 from auditor import parse_card
-from auditor.sources.body import _markdown_links, _strip_markup, classify_url
+from auditor.sources.body import (
+    _ANY_HINT,
+    _CLAIM_WORDS,
+    _DERIVATION_WORDS,
+    _LICENSE_HINT_WORDS,
+    _clean,
+    _markdown_links,
+    _strip_markup,
+    classify_url,
+)
 from auditor.sources.card import string_list
 from tests.conftest import CARDS, CARDS_BULK
 
@@ -374,6 +383,21 @@ def test_linear_markup_stripping_equals_the_regex() -> None:
     pieces = ["<", ">", "[", "]", "(", ")", "!", "*", "_", "`", "a", " ", "\n", "x" * 150, "![i](u)", "[t](u)", "<b>"]
     for line in _random_lines(pieces, 30_000):
         assert _strip_markup(line) == _MARKUP_ORACLE.sub(lambda m: m.group(1) or "", line), repr(line)
+
+
+def test_clean_and_hints_equal_the_plain_patterns() -> None:
+    """_clean skips markup stripping on lines without markup; hint words are one alternative per first character."""
+    hints = re.compile("|".join((*_CLAIM_WORDS, *_DERIVATION_WORDS, *_LICENSE_HINT_WORDS)))
+    pieces = ["<b>", "*", "_", "`", "[t](u)", "a", " ", "\t", "released under", "open", "licen", "基于", "商业"]
+    pieces += ["on top", "Licensed", "research", "merge", "quantized", "xor", "Fine-Tuned", "x" * 50]
+    lines = [*_random_lines(pieces, 20_000), *(line for path in REAL_CARDS for line in lines_of(path))]
+    for line in lines:
+        assert _clean(line) == " ".join(_MARKUP_ORACLE.sub(lambda m: m.group(1) or "", line).split()), repr(line)
+        assert (_ANY_HINT.search(line.lower()) is None) == (hints.search(line.lower()) is None), repr(line)
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text(errors="replace").split("\n")
 
 
 def test_linear_markdown_links_equal_the_regex() -> None:

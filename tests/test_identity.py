@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 
 from auditor.sources.card import parse_card
-from auditor.sources.identity import Identity, derive_identity, hub_purl, is_hub_id
-from tests.conftest import CARDS, SHARED
+from auditor.sources.identity import _LOADED, Identity, _loaded_ids, derive_identity, hub_purl, is_hub_id
+from tests.conftest import CARDS, CARDS_BULK, SHARED
 
 SHA = "c9745ed1d9f207416be6d2e6f8de32d1f16199bf"
 CARD = b"---\nlicense: apache-2.0\n---\n# Tiny\n"
@@ -67,6 +68,20 @@ def test_card_snippets_name_the_repository_and_detector_classes_do_not(tmp_path:
     text = '# Zephyr\n```python\npipe = pipeline("text-generation", model="acme/zephyr", device_map="auto")\n```\n'
     found = derive_identity(tmp_path / "model", parse_card(text.encode(), "README.md"), text)
     assert found == Identity("acme/zephyr", None, "card-link")
+
+
+def test_loaded_ids_are_what_searching_the_whole_card_finds() -> None:
+    """_loaded_ids tries _LOADED only where a match can start; finditer over the whole text is the reference."""
+    paths = [*sorted(CARDS.glob("*/README.md")), *sorted(CARDS_BULK.glob("*.md"))]
+    texts = [p.read_text(errors="replace") for p in paths]
+    assert sum(len(_loaded_ids(text)) for text in texts) > 100  # real cards load ids in snippets
+    pieces = "AutoModel BertModel HEDdetector ForCausalLM Forx x _ é ٣ .from_pretrained ( ) org/name a/b model="
+    pieces += " pipeline SentenceTransformer CrossEncoder hf huggingface-cli snapshot_download hf_hub_download"
+    words = [*pieces.split(), "Auto", "-", "download", " ", "\n", "'", '"', "repo_id =", " download "]
+    rng = random.Random(7)
+    texts += ["".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(20_000)]
+    for text in texts:
+        assert _loaded_ids(text) == [m.group(1) or m.group(2) for m in _LOADED.finditer(text)], text[:200]
 
 
 def test_the_real_all_minilm_folder_is_sentence_transformers_all_minilm(tmp_path: Path) -> None:

@@ -82,10 +82,21 @@ _DERIVATION_WORDS = ("tuned", "fine-tun", "finetun", "based on", "base model", "
                      "delta", "xor", "on top", "initiali", "基于", "微调", "基座")  # fmt: skip
 _LICENSE_HINT_WORDS = ("licen", "released under", "terms of use", "acceptable use", "commercial", "rights reserved",
                        "research", "授权", "许可", "商用", "商业")  # fmt: skip
-_CLAIM_HINT = re.compile("|".join(_CLAIM_WORDS))
-_DERIVATION_HINT = re.compile("|".join(_DERIVATION_WORDS))
-_LICENSE_HINT = re.compile("|".join(_LICENSE_HINT_WORDS))
-_ANY_HINT = re.compile("|".join((*_CLAIM_WORDS, *_DERIVATION_WORDS, *_LICENSE_HINT_WORDS)))  # one search gates three
+
+
+def _any_word(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern matching any of ``words`` (literal text), written as one alternative per first character
+    ("r(?:eleas|esearch)|…"): the regex engine then tries one alternative per position, not one per word."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[0], []).append(re.escape(word[1:]))
+    return re.compile("|".join(f"{re.escape(first)}(?:{'|'.join(rests)})" for first, rests in groups.items()))
+
+
+_CLAIM_HINT = _any_word(_CLAIM_WORDS)
+_DERIVATION_HINT = _any_word(_DERIVATION_WORDS)
+_LICENSE_HINT = _any_word(_LICENSE_HINT_WORDS)
+_ANY_HINT = _any_word((*_CLAIM_WORDS, *_DERIVATION_WORDS, *_LICENSE_HINT_WORDS))  # one search gates three
 _CLAIM = re.compile(
     r"\b(code|scripts?|logs?|checkpoints?|datasets?|data|weights)\b.{0,60}\b(releas\w*|available|coming soon|"
     r"open[- ]sourc\w*|publish\w*)|\b(releas\w*|publish\w*|open[- ]sourc\w*)\b.{0,60}\b(code|logs?|data)\b",
@@ -180,7 +191,7 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
             following = lines[line_no - line_offset] if line_no - line_offset < len(lines) else ""
             section = current[0] if current else None
             links_full = _collect_links(line, line_no, facts.links, seen_urls, section, following)
-        if in_fence:
+        if in_fence or not line:
             continue  # prose only below
         low = line.lower()
         if not _ANY_HINT.search(low):
@@ -271,6 +282,8 @@ _MARKUP_STARTS = 16  # up to this many '[' and '<', _MARKUP's retries cost at mo
 
 def _clean(text: str) -> str:
     """Plain text of a line of markdown (links reduced to their text, tags and emphasis dropped)."""
+    if not ("[" in text or "<" in text or "*" in text or "_" in text or "`" in text):  # where _MARKUP starts
+        return " ".join(text.split())
     few_starts = text.count("[") + text.count("<") <= _MARKUP_STARTS
     stripped = _MARKUP.sub(_link_text, text) if few_starts else _strip_markup(text)
     return " ".join(stripped.split())

@@ -25,6 +25,7 @@ from auditor.facts import CardFacts
 
 Basis = Literal["hf-cache", "folder-name", "card-link"]
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_NAME_SEPARATORS = re.compile(r"[\s_-]+")
 _HF_HOSTS = ("huggingface.co", "hf.co")
 _NOT_MODELS = frozenset(
     {
@@ -57,6 +58,12 @@ _LOADED = re.compile(
     r"""[^)]{0,200}?(?:(?:model|repo_id|model_name_or_path)\s*=\s*)?["']([\w.-]+/[\w.-]+)["']"""
     r"""|(?:huggingface-cli|hf)\s+download\s+([\w.-]+/[\w.-]+)"""
 )
+# Every match of _LOADED starts at one of these literals (a loader's name, the command), or for
+# ".from_pretrained" at the start of the word before it: searching _LOADED itself tries its word alternatives at
+# every word of the card.
+_CALL_NAMES = ("SentenceTransformer", "CrossEncoder", "snapshot_download", "hf_hub_download", "pipeline")
+_COMMANDS = ("huggingface-cli", "hf")
+_FROM_PRETRAINED = ".from_pretrained"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +150,44 @@ def _linked_ids(card: CardFacts, card_text: str | None) -> list[tuple[str, str |
             parsed = _hub_link(link.url)
             if parsed:
                 ids.append(parsed)
-    for match in _LOADED.finditer(card_text or ""):
-        hub_id = match.group(1) or match.group(2)
+    for hub_id in _loaded_ids(card_text or ""):
         if is_hub_id(hub_id):
             ids.append((hub_id, None))
     return ids
+
+
+def _loaded_ids(text: str) -> list[str]:
+    """The ids of ``_LOADED.finditer(text)``, trying _LOADED only where a match can start.
+
+    A match starts at a loader's name or the download command, or (``\\b\\w*….from_pretrained``) at the start of the
+    word just before ".from_pretrained"; candidates are tried in order, skipping those inside the previous match,
+    as finditer does.
+    """
+    starts = {_word_start(text, at) for at in _occurrences(text, _FROM_PRETRAINED)}
+    for literal in (*_CALL_NAMES, *_COMMANDS):
+        starts.update(_occurrences(text, literal))
+    ids, end = [], 0
+    for start in sorted(starts):
+        if start >= end and (match := _LOADED.match(text, start)):
+            ids.append(match.group(1) or match.group(2))
+            end = match.end()
+    return ids
+
+
+def _occurrences(text: str, literal: str) -> list[int]:
+    found, at = [], text.find(literal)
+    while at != -1:
+        found.append(at)
+        at = text.find(literal, at + 1)
+    return found
+
+
+def _word_start(text: str, end: int) -> int:
+    """Where the run of word characters (regex ``\\w``: alphanumeric or "_") that ends at ``end`` begins."""
+    start = end
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return start
 
 
 def _hub_link(url: str) -> tuple[str, str | None] | None:
@@ -168,7 +208,7 @@ def _hub_link(url: str) -> tuple[str, str | None] | None:
 
 def _key(name: str) -> str:
     """Names compare without case, spaces, underscores or hyphens ("All MiniLM L6 v2" = "all-MiniLM-L6-v2")."""
-    return re.sub(r"[\s_-]+", "", name).lower()
+    return _NAME_SEPARATORS.sub("", name).lower()
 
 
 def hub_purl(hub_id: str, commit: str | None = None) -> str | None:

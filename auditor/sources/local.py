@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 from auditor.errors import InputError, TargetNotFoundError
 from auditor.facts import AccessNote, CardFacts, Document, ModelFacts, RepoFile, SourceKind, WeightFile
@@ -25,7 +26,7 @@ from auditor.sources.common import (
     is_document,
 )
 from auditor.sources.identity import Identity, derive_identity
-from auditor.sources.safefs import Confined, FileRefused, kind_of
+from auditor.sources.safefs import Confined, FileRefused, kind_of, open_regular
 from auditor.weights.inspect import file_formats, inspect_open, not_inspected, sha256_stream
 from auditor.weights.pickles import ScanPool
 
@@ -35,19 +36,20 @@ MAX_LISTED_FILES = 100_000
 HASH_BUDGET = 8 << 30  # bytes of local weight files hashed per audit (sha256 runs at about 1.5 GB/s)
 
 
-def _bare_card_bytes(path: Path, target: str, notes: list[AccessNote]) -> bytes:
-    """A bare card's bytes: truncated at MAX_CARD_BYTES (with a note) like a folder's card; a binary file, a FIFO,
-    a device or a symlink leaving its folder is an input error."""
+def _bare_card_bytes(path: Path, target: str, notes: list[AccessNote]) -> tuple[bytes, Path]:
+    """A bare card's bytes and real path: truncated at MAX_CARD_BYTES (with a note) like a folder's card; a binary
+    file, a FIFO, a device or a symlink leaving its folder is an input error."""
     try:
-        data = _read_card(Confined.at(path.parent), path.name, notes, strict=True)
+        real = Confined.at(path.parent).locate(path.name)
+        with open_regular(real) as handle:
+            data = _card_bytes(handle, path.name, notes)
     except FileRefused as refused:
         raise InputError(f"{target}: not read: {refused.strerror}") from refused
     except OSError as error:
         raise InputError(f"{target}: cannot read ({error.strerror})") from error
-    assert data is not None
     if b"\0" in data:  # an empty card is a card (the Hub has some); its problems are the card parser's to say
         raise InputError(f"{target}: binary file (NUL bytes), not a model card")
-    return data
+    return data, real
 
 
 def read_card_file(path: Path, target: str) -> ModelFacts:
@@ -55,9 +57,8 @@ def read_card_file(path: Path, target: str) -> ModelFacts:
     if not path.exists():
         raise TargetNotFoundError(f"{target}: no such file")
     notes: list[AccessNote] = []
-    data = _bare_card_bytes(path, target, notes)
+    data, resolved = _bare_card_bytes(path, target, notes)  # resolved: what path.resolve() gives
     card = parse_card(data, path.name)
-    resolved = path.resolve()
     identity = _identity(resolved, card, data)
     fallback = path.parent.name if path.name.lower().startswith("readme") else path.stem
     return ModelFacts(
@@ -159,17 +160,26 @@ def _read(folder: Confined, relative: str, limit: int, notes: list[AccessNote]) 
         return None
 
 
-def _read_card(folder: Confined, name: str, notes: list[AccessNote], *, strict: bool = False) -> bytes | None:
-    """The card, truncated at MAX_CARD_BYTES (with a note) rather than refused; ``strict`` raises what cannot
-    be opened instead of noting it."""
+def _read_card(folder: Confined, name: str, notes: list[AccessNote]) -> bytes | None:
+    """The card, truncated at MAX_CARD_BYTES (with a note) rather than refused."""
     try:
         with folder.open(name) as handle:
-            data = handle.read(MAX_CARD_BYTES + 1)
+            return _card_bytes(handle, name, notes)
     except OSError as error:
-        if strict:
-            raise
         notes.append(AccessNote("refused", f"{name}: not read: {error.strerror or error}", name))
         return None
+
+
+def _card_bytes(handle: BinaryIO, name: str, notes: list[AccessNote]) -> bytes:
+    """An open card's bytes, truncated at MAX_CARD_BYTES (with a note).
+
+    The file's size is only a hint for the first read (``read(MAX_CARD_BYTES + 1)`` would allocate 16 MiB for
+    every card): a file that grew since is read on, up to the cap.
+    """
+    size = os.fstat(handle.fileno()).st_size
+    data = handle.read(min(size, MAX_CARD_BYTES) + 1)
+    if len(data) > size:
+        data += handle.read(MAX_CARD_BYTES + 1 - len(data))
     if len(data) > MAX_CARD_BYTES:
         notes.append(AccessNote("partial", f"{name}: larger than {MAX_CARD_BYTES:,} bytes; only the start was read",
                                 name))  # fmt: skip

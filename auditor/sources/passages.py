@@ -20,37 +20,84 @@ MAX_SENTENCE_CHARS = 4_000  # the text of a sentence searched for links and made
 
 _FENCE = re.compile(r"^ {0,3}(```+(?!.*`)|~~~+)\s*([\w+.-]*)")  # CommonMark: a backtick fence's info has no backtick
 _HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
-# Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any.
-_CUE = re.compile(
-    r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|\blogs?\b|wandb|w&b|"
-    r"tensorboard|\bloss\b|releas|availab|open[- ]?sourc|github|repo|reproduc|\.py\b|\.ya?ml\b|\bsft\b|\bdpo\b"
+_FENCE_STARTS = tuple(f"{' ' * indent}{mark}" for indent in range(4) for mark in "`~")  # where _FENCE can match
+_HEADING_STARTS = ("#", " #", "  #", "   #")  # where _HEADING can match
+# Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any. The words
+# are split in two patterns so that each is searched fast: those starting with a letter (the regex engine skips to
+# their first letters), and the terms after a word boundary (searched only when the text holds one of them).
+_CUE_WORDS = re.compile(
+    r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|wandb|w&b|"
+    r"tensorboard|releas|availab|open[- ]?sourc|github|repo|reproduc|\.py\b|\.ya?ml\b"
 )
-_BLOCK_CUE = re.compile(
-    r"merge_method|base_model|slices:|datasets?:|learning_rate|\blr\b|num_epochs|epochs|micro_batch|"
+_CUE_TERMS = re.compile(r"\b(?:logs?|loss|sft|dpo)\b")
+# Words that make a code block worth keeping (any case). ASCII text is searched lower-cased with the same words
+# case-sensitively (the same matches, found much faster); other text with the case-insensitive pattern, whose
+# case folding also matches a few non-ASCII letters (the Kelvin sign as k, the long s as s).
+_BLOCK_WORDS = (
+    r"merge_method|base_model|slices:|datasets?:|learning_rate|num_epochs|epochs|micro_batch|"
     r"gradient_accumulation|train|finetun|fine-tun|lm_eval|lm-eval|evaluat|--tasks|deepspeed|accelerate launch|"
-    r"torchrun|python3?\s+\S+\.py",
-    re.IGNORECASE,
+    r"torchrun|python3?\s+\S+\.py"
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(*_\"'`])")
+_BLOCK_CUE = re.compile(rf"{_BLOCK_WORDS}|\blr\b", re.IGNORECASE)
+_BLOCK_CUE_LOWER_WORDS = re.compile(_BLOCK_WORDS)
+_BLOCK_CUE_LOWER_LR = re.compile(r"\blr\b")
+# The end of a sentence: its last character, and the spaces after it.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9\[(*_\"'`])")
 _MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]+)[^)]*\)")
 _URL = re.compile(r"""https?://[^\s<>()\[\]"'`{}|\\^]+""", re.IGNORECASE)
 _MARKUP = re.compile(r"<[^>]{0,200}>|(?<!\w)[*_`]{1,3}|[*_`]{1,3}(?!\w)")  # emphasis, not snake_case
 _TRAILING = ".,;:!?*_'\""
 
 
+def _has_cue(text: str) -> bool:
+    """Whether a line or sentence holds a cue word (any case)."""
+    lower = text.lower()
+    if _CUE_WORDS.search(lower):
+        return True
+    has_term = "log" in lower or "loss" in lower or "sft" in lower or "dpo" in lower
+    return has_term and _CUE_TERMS.search(lower) is not None
+
+
+def _has_block_cue(text: str) -> bool:
+    """Whether a code block or its lead holds a block cue word (any case)."""
+    if not text.isascii():
+        return _BLOCK_CUE.search(text) is not None
+    lower = text.lower()
+    return _BLOCK_CUE_LOWER_WORDS.search(lower) is not None or _BLOCK_CUE_LOWER_LR.search(lower) is not None
+
+
+def _link_text(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
 def _plain(text: str) -> str:
     """Plain text of markdown: links reduced to their text, tags and emphasis dropped, spaces collapsed."""
-    text = _MD_LINK.sub(lambda m: m.group(1), text)
-    return " ".join(_MARKUP.sub("", text).split())
+    if "[" in text:  # every markdown link has one
+        text = _MD_LINK.sub(_link_text, text)
+    if "<" in text or "*" in text or "_" in text or "`" in text:  # all markup has one of them
+        text = _MARKUP.sub("", text)
+    return " ".join(text.split())
 
 
 def _urls(text: str) -> tuple[str, ...]:
     """Link targets: absolute URLs, and relative paths of markdown links (images, files of the repository)."""
-    found = [m.group(2) for m in _MD_LINK.finditer(text)] + [m.group(0) for m in _URL.finditer(text)]
+    found = [m.group(2) for m in _MD_LINK.finditer(text)] if "[" in text else []
+    if "://" in text:
+        found += [m.group(0) for m in _URL.finditer(text)]
+    if not found:
+        return ()
     return tuple(dict.fromkeys(u.rstrip(_TRAILING) for u in found if u and not u.startswith("#")))
 
 
 _BLOCK_START = re.compile(r"^\s{0,3}([-*+]\s|\d{1,3}[.)]\s|>|\||<)")
+_BLOCK_START_CHARS = frozenset("-*+>|<")  # or a digit: the first character a _BLOCK_START line can have
+
+
+def _starts_block(raw: str, stripped: str) -> bool:
+    """Whether a line (``stripped``: the line without surrounding spaces, not empty) starts a list item, a quote,
+    a table row or HTML."""
+    first = stripped[0]
+    return (first in _BLOCK_START_CHARS or first.isdecimal()) and _BLOCK_START.match(raw) is not None
 
 
 def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Passage]:
@@ -62,14 +109,15 @@ def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Pa
         size += len(parts[-1]) + 1
     text = " ".join(parts)
     found = []
-    position = 0
-    for sentence in _SENTENCE_END.split(text):
-        offset = text.find(sentence, position)
-        position = offset + len(sentence)
-        if _CUE.search(sentence.lower()):
-            line = paragraph[max(bisect_right(offsets, max(offset, 0)) - 1, 0)][0]
+    offset = 0  # where the sentence starts
+    for end in [*_SENTENCE_END.finditer(text), None]:
+        sentence = text[offset : end.start() + 1] if end else text[offset:]
+        if _has_cue(sentence):
+            line = paragraph[max(bisect_right(offsets, offset) - 1, 0)][0]
             bounded = sentence[:MAX_SENTENCE_CHARS]  # the regexes below then do bounded work on hostile text
             found.append(Passage("sentence", _plain(bounded)[:MAX_TEXT], line, section, _urls(bounded)))
+        if end:
+            offset = end.end()
     return found
 
 
@@ -91,11 +139,11 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
 
     for line_no, whole in enumerate(body.split("\n"), start=line_offset + 1):
         raw = whole[:MAX_LINE_CHARS]
-        fence = _FENCE.match(raw)
+        fence = _FENCE.match(raw) if raw.startswith(_FENCE_STARTS) else None
         if block is not None:
             if fence:
                 text = "\n".join(block)[:MAX_BLOCK_TEXT]
-                if blocks < MAX_BLOCKS and (_BLOCK_CUE.search(text) or _BLOCK_CUE.search(lead)):
+                if blocks < MAX_BLOCKS and (_has_block_cue(text) or _has_block_cue(lead)):
                     passages.append(Passage("block", text, block_start, block_section, lead=lead,
                                             language=block_language.lower()))  # fmt: skip
                     blocks += 1
@@ -104,8 +152,8 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
                 block.append(raw.rstrip())
             continue
         stripped = raw.strip()
-        heading = _HEADING.match(raw)
-        if fence or not stripped or heading or _BLOCK_START.match(raw):
+        heading = _HEADING.match(raw) if raw.startswith(_HEADING_STARTS) else None
+        if fence or not stripped or heading or _starts_block(raw, stripped):
             flush()
         if fence:
             lead = _plain(last_prose)
@@ -120,8 +168,8 @@ def find_passages(body: str, line_offset: int) -> list[Passage]:
             continue  # enough sentences; code blocks are still read
         last_prose = stripped[:MAX_TEXT]
         if stripped.startswith("|"):
-            cells = set(stripped) <= set("|-: ")
-            if not cells and len(passages) < MAX_PASSAGES and _CUE.search(stripped.lower()):
+            cells = not stripped.strip("|-: ")  # a delimiter row
+            if not cells and len(passages) < MAX_PASSAGES and _has_cue(stripped):
                 passages.append(Passage("row", _plain(last_prose), line_no, section, _urls(stripped)))
             continue
         paragraph.append((line_no, raw))

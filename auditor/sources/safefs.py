@@ -90,6 +90,8 @@ def read_regular_file(path: str | Path, limit: int) -> bytes:
 
 def cache_repo_root(folder: Path) -> Path | None:
     """The ``models--org--name`` folder when ``folder`` is (inside) a snapshot of the Hugging Face cache."""
+    if "snapshots" not in folder.parts:
+        return None
     for candidate in (folder, *folder.parents):
         parent = candidate.parent
         if parent.name == "snapshots" and parent.parent.name.startswith(_CACHE_REPO_PREFIXES):
@@ -101,8 +103,8 @@ def cache_repo_root(folder: Path) -> Path | None:
 class Confined:
     """A folder whose files are read only where their real path stays inside ``root``.
 
-    ``root`` is the folder itself (symlinks resolved), or for a Hugging Face cache snapshot its repository folder,
-    where the snapshot's symlinks point (``../../blobs/<hash>``).
+    ``folder`` is the folder with its symlinks resolved (``at``); ``root`` is the folder itself, or for a Hugging
+    Face cache snapshot its repository folder, where the snapshot's symlinks point (``../../blobs/<hash>``).
     """
 
     folder: Path
@@ -114,8 +116,14 @@ class Confined:
         return cls(real, cache_repo_root(real) or real)
 
     def locate(self, relative: str) -> Path:
-        """The real path of a file of the folder; FileRefused when it resolves outside the root."""
-        real = Path(os.path.realpath(self.folder / relative))
+        """The real path of a file of the folder; FileRefused when it resolves outside the root.
+
+        ``folder`` is already real, so a plain name in it that is not a symlink is its own real path: only its own
+        ``lstat`` is needed, not a walk of every folder above it again (``os.path.realpath``).
+        """
+        path = self.folder / relative
+        plain = "/" not in relative and relative not in ("", ".", "..") and not os.path.islink(path)
+        real = path if plain else Path(os.path.realpath(path))
         if real != self.root and self.root not in real.parents:
             leaving = "the snapshot" if self.root != self.folder else "the folder"
             raise FileRefused(f"symlink leaving {leaving}", errno.EXDEV)
