@@ -95,27 +95,36 @@ def _host(url: str) -> str:
         return ""
 
 
-def _own_repo(repo: str | None, model_id: str, *, by_name: bool = True) -> bool:
-    """An owner like the model's org (Qwen ~ QwenLM), or (``by_name``) a repository named like the model."""
-    if not repo or "/" not in repo:
-        return False
-    owner, name = (norm(p) for p in repo.split("/", 1))
-    model = hub_id(model_id)
-    org = norm(model.split("/")[0]) if "/" in model else ""
-    head = re.split(r"[-_]", model.split("/")[0].lower())[0] if "/" in model else ""
-    if len(head) >= 3 and owner == head:  # ibm-granite ~ IBM
-        return True
-    if (
-        org
-        and len(org) >= 3
-        and (
-            owner == org
-            or (owner.startswith(org) and len(owner) - len(org) <= 3)
-            or (org.startswith(owner) and len(org) - len(owner) <= 3)
-        )
-    ):
-        return True
-    return by_name and any(word in name or name in norm(word) for word in model_words(model_id) if len(name) >= 4)
+class _Owner:
+    """The audited model's organisation and the words of its name, to tell its own repositories (read once a card)."""
+
+    def __init__(self, model_id: str) -> None:
+        model = hub_id(model_id)
+        org = model.split("/")[0] if "/" in model else ""
+        self.org = norm(org)
+        self.head = re.split(r"[-_]", org.lower())[0]
+        self.words = [(word, norm(word)) for word in model_words(model_id)]
+
+    def owns(self, repo: str | None, *, by_name: bool = True) -> bool:
+        """An owner like the model's org (Qwen ~ QwenLM), or (``by_name``) a repository named like the model."""
+        if not repo or "/" not in repo:
+            return False
+        owner_part, name_part = repo.split("/", 1)
+        owner, org = norm(owner_part), self.org
+        if len(self.head) >= 3 and owner == self.head:  # ibm-granite ~ IBM
+            return True
+        if (
+            org
+            and len(org) >= 3
+            and (
+                owner == org
+                or (owner.startswith(org) and len(owner) - len(org) <= 3)
+                or (org.startswith(owner) and len(org) - len(owner) <= 3)
+            )
+        ):
+            return True
+        name = norm(name_part) if by_name else ""
+        return len(name) >= 4 and any(word in name or name in normed for word, normed in self.words)
 
 
 class CardReader:
@@ -134,6 +143,7 @@ class CardReader:
         for link in card.links if card else ():
             self.urls_at.setdefault(link.line, set()).add(link.url)
         self.cues = cues.CueReader()
+        self.owner = _Owner(self.model_id)
 
     # -- links ----------------------------------------------------------------------------------------------------
     def _context(self, link: Link) -> _Context:
@@ -162,7 +172,7 @@ class CardReader:
         role, confidence, because = self._link_role(link, target, context, host)
         first = (
             target.first_party
-            or _own_repo(target.repo, self.model_id, by_name=False)
+            or self.owner.owns(target.repo, by_name=False)
             or bool(self.cues.said(cues.OUR, *[s for s, _, _ in context.sentences]))
         )
         own = host in _HF_HOSTS and (target.repo or "").lower() == self.model_id.lower()
@@ -305,7 +315,7 @@ class CardReader:
         if train_code and kinds[0] != "usage" and not context.user():
             return "training-code", "medium", f'"{train_code}"'
         built = said(_BUILT_WITH, *plain)
-        if built and said(_TRAINED_WITH, *plain) and _own_repo(target.repo, self.model_id, by_name=False):
+        if built and said(_TRAINED_WITH, *plain) and self.owner.owns(target.repo, by_name=False):
             return "training-code", "medium", f'"{built}": the developers\' own code the model was trained with'
         if target.role == "training-code" and kinds[0] not in ("usage", "aside"):
             trainingish = said(_TRAINING_WORDS, *plain, *(s or "" for s in context.sections))
@@ -330,7 +340,7 @@ class CardReader:
             named = said(cues.PROJECT, *(t for t in (link.text, *context.labels) if t and not URL.match(t)))
             words = named or said(_PROJECT_PHRASE, *plain)
             bare = (not link.text or URL.match(link.text)) and len(plain[0].split()) <= 3
-            if words or (bare and _own_repo(target.repo, self.model_id)):
+            if words or (bare and self.owner.owns(target.repo)):
                 why = f'"{words}"' if words else "a bare link to a repository named like the model"
                 return (
                     "project-repo",
