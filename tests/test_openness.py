@@ -494,3 +494,14 @@ def test_training_data_cue_words_are_the_regex_words_on_every_real_sentence() ->
     for passage in passages:
         match = TRAINING_DATA.search(passage.text.lower())
         assert said(TRAINING_DATA, passage.text) == (match.group(0) if match else None), passage.text
+
+
+def test_every_real_sentence_a_claim_pattern_matches_holds_a_claim_word() -> None:
+    from auditor.repositories import prose
+    from auditor.repositories.cues import without_urls
+
+    cards = [read_card_file(folder / "README.md", folder.name).card for folder in real_cards()]
+    lows = [without_urls(p.text.lower()) for card in cards if card is not None for p in card.passages]
+    claimed = [low for low in lows if any(pattern.search(low) for _, pattern in prose._CLAIMS)]
+    assert len(claimed) > 50
+    assert all(prose._CLAIM_WORDS.search(low) for low in claimed)

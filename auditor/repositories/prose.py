@@ -70,6 +70,12 @@ _RELEASE_VERB = re.compile(r"\b(releas\w*|open[- ]?sourc\w*|publish\w*|(is|are|b
 _CLAIM_DATA = re.compile(r"\b(training|pre-?training|fine-?tuning) (data|dataset|datasets|corpus)\b|\bdata sequence\b")
 _CLAIM_LOGS = re.compile(r"\b(training )?logs\b|\bloss curves?\b|\bwandb\b|\bw&b\b")
 _CLAIM_EVAL = re.compile(r"\bevaluation (code|scripts?|harness|suite)\b|\bevaluations?\b(?= (will|are|is))")
+_CLAIMS = (("training-code", _CLAIM_CODE), ("training-data", _CLAIM_DATA), ("training-logs", _CLAIM_LOGS),
+           ("evaluation-code", _CLAIM_EVAL))  # fmt: skip
+# Words one of which every match of the four claim patterns above holds: a sentence without any of them claims nothing.
+_CLAIM_WORDS = re.compile(
+    r"code|script|recipe|framework|pipeline|config|data|corpus|logs|loss curve|wandb|w&b|evaluation"
+)
 
 
 def datasets_field(card: CardFacts | None) -> list[Reference]:
@@ -222,7 +228,7 @@ def _block(passage: Passage, read: cues.CueReader) -> list[Reference]:
         return [config, *(Reference("training-data", "medium", "named in the embedded training configuration's "
                                     "datasets", "mention", passage.line, None, name, lead)
                           for name in config_datasets(text))]  # fmt: skip
-    if _EVAL_CODE_BLOCK.search(text) and read.said(cues.EVALUATION_DATA, lead, passage.section or ""):
+    if read.said(cues.EVALUATION_DATA, lead, passage.section or "") and _EVAL_CODE_BLOCK.search(text):
         return [Reference("evaluation-code", "medium", "evaluation code embedded in the card", "block", passage.line,
                           None, "evaluation code", lead, in_this_repo=True)]  # fmt: skip
     for command in _COMMAND.finditer(text):
@@ -246,11 +252,12 @@ def claims(passages: Iterable[Passage]) -> list[Reference]:
         if passage.kind != "sentence":
             continue
         low = cues.without_urls(passage.text.lower())
+        if not _CLAIM_WORDS.search(low):
+            continue
         promise = cues.said(cues.PROMISE, low)
         if not (promise or _RELEASE_VERB.search(low)) or (cues.said(cues.NEGATION, low) and not promise):
             continue
-        for role, pattern in (("training-code", _CLAIM_CODE), ("training-data", _CLAIM_DATA),
-                              ("training-logs", _CLAIM_LOGS), ("evaluation-code", _CLAIM_EVAL)):  # fmt: skip
+        for role, pattern in _CLAIMS:
             words = pattern.search(low)
             if words:
                 what = "a promise" if promise else "a claim"
