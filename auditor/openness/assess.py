@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from auditor.facts import ModelFacts
 from auditor.licenses.catalog import license_catalog
@@ -47,15 +47,16 @@ def license_is_open(license_id: str | None) -> bool | None:
 
 
 OpenVerdict = Callable[[str | None], bool | None]
+_T = TypeVar("_T")
 
 
-def _once_each(verdict: OpenVerdict) -> OpenVerdict:
-    """``verdict`` worked out once per license id: within one assessment, many items carry the same terms."""
-    known: dict[str | None, bool | None] = {}
+def _once_each(work: Callable[[str | None], _T]) -> Callable[[str | None], _T]:
+    """``work`` done once per license id: within one assessment, many items carry the same terms."""
+    known: dict[str | None, _T] = {}
 
-    def remembered(license_id: str | None) -> bool | None:
+    def remembered(license_id: str | None) -> _T:
         if license_id not in known:
-            known[license_id] = verdict(license_id)
+            known[license_id] = work(license_id)
         return known[license_id]
 
     return remembered
@@ -202,7 +203,12 @@ class Openness:
         }  # fmt: skip
 
 
-def _component(name: str, items: Sequence[EvidenceItem], is_open: OpenVerdict = license_is_open) -> ComponentStatus:
+def _component(
+    name: str,
+    items: Sequence[EvidenceItem],
+    is_open: OpenVerdict,
+    spdx: Callable[[str | None], str | None],
+) -> ComponentStatus:
     """An MOF component status from evidence: included (open), invalid (not open), unlicensed, or missing."""
     published = [i for i in items if i.published]
     if not published:
@@ -211,11 +217,11 @@ def _component(name: str, items: Sequence[EvidenceItem], is_open: OpenVerdict = 
     for item in published:
         verdict = is_open(item.license)
         if verdict:
-            return ComponentStatus(name, "included", _spdx(item.license))
+            return ComponentStatus(name, "included", spdx(item.license))
         if verdict is False and closed is None:
             closed = item
     if closed is not None:
-        return ComponentStatus(name, "invalid", _spdx(closed.license))
+        return ComponentStatus(name, "invalid", spdx(closed.license))
     return ComponentStatus(name, "unlicensed", None)
 
 
@@ -283,7 +289,8 @@ def assess_openness(facts: ModelFacts, profile: LicenseProfile, effective: Effec
         "Sample model outputs": [],
         "Supporting libraries and tools": [],
     }
-    statuses = {c.name: _component(c.name, components.get(c.name, []), is_open) for c in mof_data().components}
+    spdx = _once_each(_spdx)
+    statuses = {c.name: _component(c.name, components.get(c.name, []), is_open, spdx) for c in mof_data().components}
     mof = classify(statuses)
     return Openness(criteria, mof, _osaid(criteria, profile, files_known=facts.files is not None))
 
