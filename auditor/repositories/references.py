@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from auditor.facts import CardFacts, Link, Passage
@@ -143,7 +144,10 @@ class CardReader:
         for link in card.links if card else ():
             self.urls_at.setdefault(link.line, set()).add(link.url)
         self.cues = cues.CueReader()
-        self.owner = _Owner(self.model_id)
+
+    @cached_property
+    def owner(self) -> _Owner:
+        return _Owner(self.model_id)
 
     # -- links ----------------------------------------------------------------------------------------------------
     def _context(self, link: Link) -> _Context:
