@@ -486,14 +486,15 @@ def test_training_data_cue_search_starts_where_a_match_can_start(sentence: str, 
 
 
 def test_training_data_cue_words_are_the_regex_words_on_every_real_sentence() -> None:
-    from auditor.repositories.cues import TRAINING_DATA, said
+    from auditor.repositories.cues import DATA_OBJECT, TRAINING_DATA, said
 
     cards = [read_card_file(folder / "README.md", folder.name).card for folder in real_cards()]
     passages = [p for card in cards if card is not None for p in card.passages]
     assert len(passages) > 1000
     for passage in passages:
-        match = TRAINING_DATA.search(passage.text.lower())
-        assert said(TRAINING_DATA, passage.text) == (match.group(0) if match else None), passage.text
+        for pattern in (TRAINING_DATA, DATA_OBJECT):
+            match = pattern.search(passage.text.lower())
+            assert said(pattern, passage.text) == (match.group(0) if match else None), passage.text
 
 
 def test_every_real_sentence_a_claim_pattern_matches_holds_a_claim_word() -> None:

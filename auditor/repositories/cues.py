@@ -58,9 +58,10 @@ TRAINING_DATA = re.compile(
     r"\b(datasets?|corpus|corpora|data) (used|we used|is|are|was|were) (used )?(for|to) (train|fine-?tun|pre-?train)"
     r"|" + USED_AS_DATA.pattern
 )
-# Where a match of TRAINING_DATA can begin: each of its branches (DATA_OBJECT's four, the four above, USED_AS_DATA)
-# starts, after a \b or a look-behind, with one of these letters. It is the costliest cue and, starting with no literal,
-# the regex engine tries it at every position; a search starts at the first of them instead, where no match is lost.
+# Where a match of TRAINING_DATA (or of DATA_OBJECT, its first branches) can begin: each of its branches (DATA_OBJECT's
+# four, the four above, USED_AS_DATA) starts, after a \b or a look-behind, with one of these letters. They are the
+# costliest cues and, starting with no literal, the regex engine tries them at every position; a search starts at the
+# first of these letters instead, where no match is lost.
 _TRAINING_DATA_STARTS = re.compile(
     r"train|fine|pre|further|distilled|aligned|instruct|data|corp|sources|sft|dpo|us|adopt|collect"
 )
@@ -137,14 +138,15 @@ def section_kind(title: str | None) -> SectionKind:
 def said(pattern: re.Pattern[str], *texts: str) -> str | None:
     """The words of the first text that match, or None."""
     for text in texts:
-        match = _search(pattern, text.lower()) if text else None
+        match = find(pattern, text.lower()) if text else None
         if match is not None:
             return match.group(0)
     return None
 
 
-def _search(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
-    if pattern is TRAINING_DATA:
+def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
+    """The first match of a cue in a lower-cased text."""
+    if pattern is TRAINING_DATA or pattern is DATA_OBJECT:
         start = _TRAINING_DATA_STARTS.search(low)
         return pattern.search(low, start.start()) if start else None
     return pattern.search(low)
@@ -174,7 +176,7 @@ class CueReader:
                 low = self._low.get(text)
                 if low is None:
                     low = self._low[text] = text.lower()
-                match = _search(pattern, low)
+                match = find(pattern, low)
                 known = self._found[key] = (pattern, match.group(0) if match else None)
             if known[1] is not None:
                 return known[1]

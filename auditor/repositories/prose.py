@@ -178,7 +178,7 @@ def _named_datasets(
     a license, a language or a model family. ``data``: the sentence's training-data words; ``named``: the catalogue
     names in the sentence (in its first 120 characters when it has no such words)."""
     text = passage.text
-    obj = read.said(cues.DATA_OBJECT, text)
+    obj = read.said(cues.DATA_OBJECT, text) if data else None  # DATA_OBJECT is a part of TRAINING_DATA
     why = f'"{data}"' if data else f"section '{passage.section}'"
     found: dict[str, Reference] = {}
     for entry, word in named:

@@ -244,7 +244,7 @@ class CardReader:
         anchor = (link.text or link.url).lower()
         for text, _, _ in context.sentences:
             low = text.lower()
-            cue = cues.DATA_OBJECT.search(low)
+            cue = cues.find(cues.DATA_OBJECT, low)
             if (
                 cue
                 and cue.group(0).endswith(("on", ":", "|", "from"))
