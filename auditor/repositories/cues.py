@@ -59,9 +59,10 @@ TRAINING_DATA = re.compile(
     r"|" + USED_AS_DATA.pattern
 )
 # Where a match of TRAINING_DATA (or of DATA_OBJECT, its first branches) can begin: each of its branches (DATA_OBJECT's
-# four, the four above, USED_AS_DATA) starts, after a \b or a look-behind, with one of these letters. They are the
-# costliest cues and, starting with no literal, the regex engine tries them at every position; a search starts at the
-# first of these letters instead, where no match is lost.
+# four, the four above, USED_AS_DATA) starts with a \b or a look-behind for a non-word character, then one of these
+# words. They are the costliest cues and, starting with no literal, the regex engine would try them at every position;
+# they are tried only where one of these words starts a word instead. (Such a start is never inside an earlier
+# occurrence, which is all letters, so none is skipped.)
 _TRAINING_DATA_STARTS = re.compile(
     r"train|fine|pre|further|distilled|aligned|instruct|data|corp|sources|sft|dpo|us|adopt|collect"
 )
@@ -147,8 +148,11 @@ def said(pattern: re.Pattern[str], *texts: str) -> str | None:
 def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
     """The first match of a cue in a lower-cased text."""
     if pattern is TRAINING_DATA or pattern is DATA_OBJECT:
-        start = _TRAINING_DATA_STARTS.search(low)
-        return pattern.search(low, start.start()) if start else None
+        for start in _TRAINING_DATA_STARTS.finditer(low):
+            match = pattern.match(low, start.start())
+            if match is not None:
+                return match
+        return None
     return pattern.search(low)
 
 
