@@ -13,6 +13,11 @@ import yaml
 
 from auditor._resources import data_dir
 
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 Status = Literal["included", "unlicensed", "invalid", "missing"]
 REPORT, PAPER = "Technical report", "Research paper"
 CLASSES = (3, 2, 1)
@@ -53,7 +58,7 @@ class MofData:
 
 @cache
 def mof_data() -> MofData:
-    doc = yaml.safe_load((data_dir("rules") / "openness" / "mof.yaml").read_text(encoding="utf-8"))
+    doc = yaml.load((data_dir("rules") / "openness" / "mof.yaml").read_text(encoding="utf-8"), Loader=_Loader)
     components = tuple(
         Component(int(c["id"]), str(c["name"]), str(c["content_type"]), int(c["class"]), bool(c["required"]))
         for c in doc["components"]

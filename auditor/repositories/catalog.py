@@ -17,6 +17,11 @@ import yaml
 from auditor._resources import data_dir
 from auditor.knowledge import literal_alternation
 
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 ROLES = frozenset({
     "library", "training-framework", "training-code", "evaluation-harness", "evaluation-code", "quantizer",
     "benchmark", "leaderboard", "dataset-host", "training-data", "model-hub", "base-model", "weights", "paper-host",
@@ -199,7 +204,7 @@ def load_catalogue(folder: Path) -> Catalogue:
     hints: list[PathRule] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         except (OSError, yaml.YAMLError) as error:
             raise CatalogueError(f"{path.name}: {str(error).splitlines()[0]}") from None
         if not isinstance(doc, Mapping) or not isinstance(doc.get("entries"), list):
