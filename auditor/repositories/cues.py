@@ -157,13 +157,13 @@ def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
 
 
 class CueReader:
-    """The cue searches of one card: each text is lower-cased once and each (cue, text) pair searched once, since a
-    card's sentences are read against the same cues for each link and name they hold. Made per card, never shared."""
+    """The cue searches of one card: each (cue, text) pair searched once, since a card's sentences are read against
+    the same cues for each link they hold (a row of twenty links is read once, not twenty times), and each heading's
+    kind worked out once. Made per card, never shared."""
 
-    __slots__ = ("_found", "_kinds", "_low")
+    __slots__ = ("_found", "_kinds")
 
     def __init__(self) -> None:
-        self._low: dict[str, str] = {}
         self._kinds: dict[str | None, SectionKind] = {}
         # Keyed by the pattern's id (hashing a compiled pattern hashes its whole program); the pattern is kept with
         # the words so that an id reused by another pattern is never taken for it.
@@ -177,10 +177,7 @@ class CueReader:
             key = (id(pattern), text)
             known = self._found.get(key)
             if known is None or known[0] is not pattern:
-                low = self._low.get(text)
-                if low is None:
-                    low = self._low[text] = text.lower()
-                match = find(pattern, low)
+                match = find(pattern, text.lower())
                 known = self._found[key] = (pattern, match.group(0) if match else None)
             if known[1] is not None:
                 return known[1]
