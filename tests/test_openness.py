@@ -460,3 +460,49 @@ def test_passages_join_wrapped_lines_and_keep_block_leads() -> None:
     assert sentences[0].text == "The model was trained on the Pile." and sentences[0].line == 5
     (block,) = [p for p in card.passages if p.kind == "block"]
     assert block.section == "Training" and block.language == "yaml" and "configuration" in block.lead
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words"),
+    [
+        ("Well, we collected these forums as our training corpus.", "collected these forums as our training corpus"),
+        ("Mostly, using forums as the training data.", "using forums as the training data"),
+        ("Beyond that, the SFT mix is public.", "sft mix"),
+        ("It is in the pre-training data: FineWeb.", "pre-training data:"),
+        ("In total, corpora used for training were three.", "corpora used for training "),
+        ("Their data comes from Wikipedia.", "data comes from"),
+        ("The model, further trained on OpenHermes, is small.", "further trained on"),
+        ("x-pretraining data: y", "pretraining data"),  # after a hyphen: a look-behind fails there, a \b does not
+        ("A tokenizer was fitted; no words of the cue here.", None),
+    ],
+)
+def test_training_data_cue_search_starts_where_a_match_can_start(sentence: str, words: str | None) -> None:
+    from auditor.repositories.cues import TRAINING_DATA, CueReader, said
+
+    match = TRAINING_DATA.search(sentence.lower())
+    assert (match.group(0) if match else None) == words
+    assert said(TRAINING_DATA, sentence) == words
+    assert CueReader().said(TRAINING_DATA, sentence) == words
+
+
+def test_training_data_cue_words_are_the_regex_words_on_every_real_sentence() -> None:
+    from auditor.repositories.cues import DATA_OBJECT, TRAINING_DATA, said
+
+    cards = [read_card_file(folder / "README.md", folder.name).card for folder in real_cards()]
+    passages = [p for card in cards if card is not None for p in card.passages]
+    assert len(passages) > 1000
+    for passage in passages:
+        for pattern in (TRAINING_DATA, DATA_OBJECT):
+            match = pattern.search(passage.text.lower())
+            assert said(pattern, passage.text) == (match.group(0) if match else None), passage.text
+
+
+def test_every_real_sentence_a_claim_pattern_matches_holds_a_claim_word() -> None:
+    from auditor.repositories import prose
+    from auditor.repositories.cues import without_urls
+
+    cards = [read_card_file(folder / "README.md", folder.name).card for folder in real_cards()]
+    lows = [without_urls(p.text.lower()) for card in cards if card is not None for p in card.passages]
+    claimed = [low for low in lows if any(pattern.search(low) for _, pattern in prose._CLAIMS)]
+    assert len(claimed) > 50
+    assert all(prose._CLAIM_WORDS.search(low) for low in claimed)

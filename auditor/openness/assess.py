@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from auditor.facts import ModelFacts
 from auditor.licenses.catalog import license_catalog
@@ -46,6 +46,22 @@ def license_is_open(license_id: str | None) -> bool | None:
     return None if None in verdicts else True
 
 
+OpenVerdict = Callable[[str | None], bool | None]
+_T = TypeVar("_T")
+
+
+def _once_each(work: Callable[[str | None], _T]) -> Callable[[str | None], _T]:
+    """``work`` done once per license id: within one assessment, many items carry the same terms."""
+    known: dict[str | None, _T] = {}
+
+    def remembered(license_id: str | None) -> _T:
+        if license_id not in known:
+            known[license_id] = work(license_id)
+        return known[license_id]
+
+    return remembered
+
+
 @dataclass(frozen=True)
 class Criterion:
     status: CriterionStatus
@@ -64,8 +80,8 @@ class Criterion:
         return payload
 
 
-def _terms_status(license_id: str | None) -> CriterionStatus:
-    verdict = license_is_open(license_id)
+def _terms_status(license_id: str | None, is_open: OpenVerdict = license_is_open) -> CriterionStatus:
+    verdict = is_open(license_id)
     return "open" if verdict is True else "restricted" if verdict is False else "unverified"
 
 
@@ -75,7 +91,9 @@ def _where(item: EvidenceItem) -> str:
     return f"{place}{because}"
 
 
-def judge(found: CriterionEvidence, what: str, *, all_parts: bool = False) -> Criterion:
+def judge(
+    found: CriterionEvidence, what: str, *, all_parts: bool = False, is_open: OpenVerdict = license_is_open
+) -> Criterion:
     """open / restricted / unverified / absent from the counted items of one criterion.
 
     ``open`` needs a concrete artefact (a file, link or field, or a config embedded in the card) under known open
@@ -88,10 +106,10 @@ def judge(found: CriterionEvidence, what: str, *, all_parts: bool = False) -> Cr
     if not items:
         return Criterion("absent", (), None, f"{what}: the card gives no pointer", found.set_aside)
     concrete = [i for i in items if i.published and i.role != "project-repo"]
-    judged = [(license_is_open(i.license), i) for i in concrete]
+    judged = [(is_open(i.license), i) for i in concrete]
     opened = [i for verdict, i in judged if verdict is True]
     if all_parts:
-        closed = [i for i in items if license_is_open(i.license) is False]
+        closed = [i for i in items if is_open(i.license) is False]
         if closed:
             return Criterion("restricted", items, closed[0].license,
                              f"{what}: {_where(closed[0])}; under terms that are not open ({closed[0].license})",
@@ -103,7 +121,7 @@ def judge(found: CriterionEvidence, what: str, *, all_parts: bool = False) -> Cr
         known = sorted((i for v, i in judged if v is not None), key=lambda i: -RANK.get(i.confidence or "low", 1))
         if known:
             best = known[0]
-            if license_is_open(best.license):
+            if is_open(best.license):
                 return Criterion(
                     "open",
                     items,
@@ -122,10 +140,17 @@ def judge(found: CriterionEvidence, what: str, *, all_parts: bool = False) -> Cr
     return Criterion("unverified", items, None, f"{what}: {_where(first)}; {why}", found.set_aside)
 
 
-def judge_weights(items: list[EvidenceItem], license_id: str | None, basis: str, *, files_known: bool) -> Criterion:
+def judge_weights(
+    items: list[EvidenceItem],
+    license_id: str | None,
+    basis: str,
+    *,
+    files_known: bool,
+    is_open: OpenVerdict = license_is_open,
+) -> Criterion:
     """Weights from the repository listing (or the weights file given as the target) under the model's effective
     terms; a card alone cannot show them."""
-    terms = _terms_status(license_id)
+    terms = _terms_status(license_id, is_open)
     if not files_known:
         reason = ("weights: only the card was read, so the repository's files are unknown; "
                   + (f"if it holds the weights the card describes, they are under {license_id} ({basis})"
@@ -178,17 +203,25 @@ class Openness:
         }  # fmt: skip
 
 
-def _component(name: str, items: Sequence[EvidenceItem]) -> ComponentStatus:
+def _component(
+    name: str,
+    items: Sequence[EvidenceItem],
+    is_open: OpenVerdict,
+    spdx: Callable[[str | None], str | None],
+) -> ComponentStatus:
     """An MOF component status from evidence: included (open), invalid (not open), unlicensed, or missing."""
     published = [i for i in items if i.published]
     if not published:
         return ComponentStatus(name, "missing", None)
+    closed = None
     for item in published:
-        if license_is_open(item.license):
-            return ComponentStatus(name, "included", _spdx(item.license))
-    closed = next((i for i in published if license_is_open(i.license) is False), None)
+        verdict = is_open(item.license)
+        if verdict:
+            return ComponentStatus(name, "included", spdx(item.license))
+        if verdict is False and closed is None:
+            closed = item
     if closed is not None:
-        return ComponentStatus(name, "invalid", _spdx(closed.license))
+        return ComponentStatus(name, "invalid", spdx(closed.license))
     return ComponentStatus(name, "unlicensed", None)
 
 
@@ -212,6 +245,7 @@ def effective_weights_terms(profile: LicenseProfile, effective: EffectiveTerms |
 
 def assess_openness(facts: ModelFacts, profile: LicenseProfile, effective: EffectiveTerms | None = None) -> Openness:
     collect = EvidenceCollector(facts, profile)
+    is_open = _once_each(license_is_open)
     found = {
         "training_data": collect.training_data(),
         "evaluation_code": collect.evaluation_code(),
@@ -222,25 +256,29 @@ def assess_openness(facts: ModelFacts, profile: LicenseProfile, effective: Effec
              "training_code": "training code", "training_metrics": "training metrics/logs"}  # fmt: skip
     weights_license, weights_basis = effective_weights_terms(profile, effective)
     seen = facts.files is not None or any(w.is_weights for w in facts.weights or ())  # a listing, or the file itself
-    weights = judge_weights(collect.weights(), weights_license, weights_basis, files_known=seen)
+    weights = judge_weights(collect.weights(), weights_license, weights_basis, files_known=seen, is_open=is_open)
     criteria = {
-        "training_data": judge(found["training_data"], names["training_data"], all_parts=True),
+        "training_data": judge(found["training_data"], names["training_data"], all_parts=True, is_open=is_open),
         "weights": weights,
-        **{key: judge(found[key], names[key]) for key in ("evaluation_code", "training_code", "training_metrics")},
+        **{
+            key: judge(found[key], names[key], is_open=is_open)
+            for key in ("evaluation_code", "training_code", "training_metrics")
+        },
     }
     repo_license = collect.repo_license
     card_item = ([EvidenceItem("file", "model card", file=facts.card.file, license=repo_license,
                                license_basis="the repository's license")] if facts.card else [])  # fmt: skip
     code_items = [i for i in found["training_code"].counted if i.role == "training-code"]
+    architecture = _architecture(facts, collect)
     components: dict[str, list[EvidenceItem]] = {
-        "Model architecture": _architecture(facts, collect),
+        "Model architecture": architecture,
         "Model parameters (Final)": list(weights.evidence),
         "Model card": card_item,
         "Data card": collect.data_cards(found["training_data"]),
         "Technical report": collect.technical_reports(),
         "Evaluation results": collect.evaluation_results(),
         "Training code": code_items,
-        "Inference code": _inference(facts, collect),
+        "Inference code": _inference(facts, architecture),
         "Evaluation code": list(found["evaluation_code"].counted),
         "Evaluation data": collect.evaluation_data(),
         "Data preprocessing code": collect.preprocessing_code(),
@@ -251,7 +289,8 @@ def assess_openness(facts: ModelFacts, profile: LicenseProfile, effective: Effec
         "Sample model outputs": [],
         "Supporting libraries and tools": [],
     }
-    statuses = {c.name: _component(c.name, components.get(c.name, [])) for c in mof_data().components}
+    spdx = _once_each(_spdx)
+    statuses = {c.name: _component(c.name, components.get(c.name, []), is_open, spdx) for c in mof_data().components}
     mof = classify(statuses)
     return Openness(criteria, mof, _osaid(criteria, profile, files_known=facts.files is not None))
 
@@ -278,9 +317,8 @@ def _architecture(facts: ModelFacts, collect: EvidenceCollector) -> list[Evidenc
     return items
 
 
-def _inference(facts: ModelFacts, collect: EvidenceCollector) -> list[EvidenceItem]:
+def _inference(facts: ModelFacts, architecture: list[EvidenceItem]) -> list[EvidenceItem]:
     card = facts.card
-    architecture = _architecture(facts, collect)
     if card is None or card.usage_line is None:
         return [i for i in architecture if i.kind == "file"]
     return [EvidenceItem("field", "usage snippet loads the model with its library", file=card.file,

@@ -56,6 +56,10 @@ _OPEN_SOURCE_UNNAMED = re.compile(r"\b(open[- ]?sourc\w*|permissive\w*|freely av
 _DATASHEET = re.compile(r"\b(data ?sheets?|data cards?|dataset cards?)\b", re.I)
 _REPORT = re.compile(r"technical report|tech report|blog post|\breport\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
+_CHECKPOINT = re.compile(r"/tree/(step|ckpt|checkpoint|iter)", re.I)
+_RESULTS_SECTION = re.compile(r"\b(evaluations?|results|benchmarks?)\b", re.I)
+_PREPROCESSING = re.compile(r"\b(pre-?process\w*|data[- _]?prep\w*|clean\w*|dedup\w*|filter\w*|tokeni[sz]\w*)", re.I)
+_ITEM_KIND: dict[str, ItemKind] = {"link": "link", "field": "field", "block": "file", "row": "file"}
 _UNDER = re.compile(r"^[^.]{0,80}\b(under|licensed|released under|available under|license[ds]? (is|as))\b", re.I)
 
 
@@ -243,7 +247,7 @@ class EvidenceCollector:
 
     # -- items ----------------------------------------------------------------------------------------------------
     def _item(self, ref: Reference, terms: tuple[str | None, str | None] = (None, None)) -> EvidenceItem:
-        kind: ItemKind = {"link": "link", "field": "field", "block": "file", "row": "file"}.get(ref.kind, "prose")  # type: ignore[assignment]
+        kind = _ITEM_KIND.get(ref.kind, "prose")
         what = ref.role.replace("-", " ")
         label = ref.name or ref.url or ""
         if ref.kind == "claim":
@@ -313,10 +317,9 @@ class EvidenceCollector:
 
     def intermediate_checkpoints(self) -> list[EvidenceItem]:
         card = self.facts.card
-        checkpoint = re.compile(r"/tree/(step|ckpt|checkpoint|iter)", re.I)
         items = []
         for ref in self.references:
-            if ref.kind == "link" and ref.url and checkpoint.search(ref.url):
+            if ref.kind == "link" and ref.url and _CHECKPOINT.search(ref.url):
                 items.append(self._item(ref, self._first_party_terms("weights", ref) if ref.first_party else
                                         (None, None)))  # fmt: skip
         if card is not None and card.revisions and self.facts.source in ("hub", "card", "local", "hub-cache"):
@@ -335,7 +338,7 @@ class EvidenceCollector:
                                       file=card.file, line=card.line_of("model-index"), license=license_id,
                                       license_basis=basis))  # fmt: skip
         for section in card.sections if card else ():
-            if re.search(r"\b(evaluations?|results|benchmarks?)\b", section.title, re.I):
+            if _RESULTS_SECTION.search(section.title):
                 items.append(EvidenceItem("field", f"evaluation section '{section.title}'", file=self.card_file,
                                           line=section.line, license=license_id, license_basis=basis))  # fmt: skip
                 break
@@ -375,10 +378,10 @@ class EvidenceCollector:
         return release.license_id, f"the card's release license (line {release.line})"
 
     def preprocessing_code(self) -> list[EvidenceItem]:
-        words = re.compile(r"\b(pre-?process\w*|data[- _]?prep\w*|clean\w*|dedup\w*|filter\w*|tokeni[sz]\w*)", re.I)
-        return [self._item(ref, self._code_terms(ref)) for ref in self.references
-                if ref.kind == "link" and ref.role in ("training-code", "project-repo", "other")
-                and ref.url and "github" in ref.url and words.search(f"{ref.url} {ref.text}")][:10]  # fmt: skip
+        found = [ref for ref in self.references
+                 if ref.kind == "link" and ref.role in ("training-code", "project-repo", "other")
+                 and ref.url and "github" in ref.url and _PREPROCESSING.search(f"{ref.url} {ref.text}")]  # fmt: skip
+        return [self._item(ref, self._code_terms(ref)) for ref in found[:10]]
 
     def papers(self) -> list[EvidenceItem]:
         return [self._item(ref, self._release_terms()) for ref in self.references

@@ -34,12 +34,17 @@ class MofData:
     content_types: Mapping[str, tuple[str, ...]]
     source: str
     required_by_class: Mapping[int, list[Component]] = field(default_factory=dict)
+    needed_by_class: Mapping[int, list[Component]] = field(default_factory=dict)
 
     def is_open(self, license_id: str) -> bool:
         return license_id in self.open_licenses or any(p.match(license_id) for p in self.open_patterns)
 
     def required(self, mof_class: int) -> list[Component]:
         return self.required_by_class.get(mof_class, [])
+
+    def needed(self, mof_class: int) -> list[Component]:
+        """What a class needs: its required components and those of every class below it (III is the lowest)."""
+        return self.needed_by_class.get(mof_class, [])
 
     def by_name(self, name: str) -> Component | None:
         return next((c for c in self.components if c.name.lower() == name.strip().lower()), None)
@@ -52,9 +57,11 @@ def mof_data() -> MofData:
         Component(int(c["id"]), str(c["name"]), str(c["content_type"]), int(c["class"]), bool(c["required"]))
         for c in doc["components"]
     )
+    required = {k: [c for c in components if c.mof_class == k and c.required] for k in CLASSES}
     return MofData(
         components=components,
-        required_by_class={k: [c for c in components if c.mof_class == k and c.required] for k in CLASSES},
+        required_by_class=required,
+        needed_by_class={k: [c for above in CLASSES if above >= k for c in required[above]] for k in CLASSES},
         open_licenses=frozenset(doc["open_licenses"]) | frozenset(doc["open_data_licenses"]),
         open_patterns=tuple(re.compile(p) for p in doc["open_data_patterns"]),
         content_types={k: tuple(v) for k, v in doc["content_types"].items()},
@@ -149,7 +156,7 @@ def classify(statuses: Mapping[str, ComponentStatus], data: MofData | None = Non
         value: float = 0.0
         for level in CLASSES:
             total += len(data.required(level))
-            needed = [c for above in CLASSES if above >= level for c in data.required(above)]
+            needed = data.needed(level)
             if level == target:
                 # Classes III and II count an included paper in the report's place; class I counts the paper
                 # once, in its own place, and needs one component fewer when it stands in for the report.
@@ -165,7 +172,7 @@ def classify(statuses: Mapping[str, ComponentStatus], data: MofData | None = Non
 
     per_class: dict[str, dict[str, list[str]]] = {"missing": {}, "unlicensed": {}, "invalid": {}}
     for target in CLASSES:
-        needed = [c for level in CLASSES if level >= target for c in data.required(level)]
+        needed = data.needed(target)
         for key in ("missing", "unlicensed", "invalid"):
             per_class[key][str(target)] = [c.name for c in needed if statuses[c.name].status == key]
     conditional = [s.name for s in statuses.values() if s.status == "included" and not s.type_appropriate]

@@ -5,9 +5,9 @@ dataset host … — so that a dependency is not taken for a model's training co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase, translate
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,13 @@ class PathRule:
 
     glob: str
     role: str
+    _match: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # the glob's regex, as fnmatchcase would build it, compiled once
+        object.__setattr__(self, "_match", re.compile(translate(self.glob.lower())).match)
 
     def matches(self, path: str) -> bool:
-        return fnmatchcase(path.lower(), self.glob.lower())
+        return self._match(path.lower()) is not None
 
 
 @dataclass(frozen=True)

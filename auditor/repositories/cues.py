@@ -5,8 +5,9 @@ plain text; each names the words it matched so that a role can always be justifi
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Literal
+
+from auditor.repositories.roles import URL
 
 SectionKind = Literal["data", "evaluation", "training", "sources", "usage", "aside", "other"]
 
@@ -56,6 +57,14 @@ TRAINING_DATA = re.compile(
     r"\b(pre-?training|fine-?tuning|finetuning|instruction|sft|dpo) (data|dataset|datasets|corpus|mix|mixture)\b|"
     r"\b(datasets?|corpus|corpora|data) (used|we used|is|are|was|were) (used )?(for|to) (train|fine-?tun|pre-?train)"
     r"|" + USED_AS_DATA.pattern
+)
+# Where a match of TRAINING_DATA (or of DATA_OBJECT, its first branches) can begin: each of its branches (DATA_OBJECT's
+# four, the four above, USED_AS_DATA) starts with a \b or a look-behind for a non-word character, then one of these
+# words. They are the costliest cues and, starting with no literal, the regex engine would try them at every position;
+# they are tried only where one of these words starts a word instead. (Such a start is never inside an earlier
+# occurrence, which is all letters, so none is skipped.)
+_TRAINING_DATA_STARTS = re.compile(
+    r"train|fine|pre|further|distilled|aligned|instruct|data|corp|sources|sft|dpo|us|adopt|collect"
 )
 CALIBRATION = re.compile(r"\b(calibrat\w*|quantiz\w*|quantis\w*|gptq|awq|imatrix|exl2|gguf)\b")
 EVALUATION_DATA = re.compile(
@@ -114,6 +123,11 @@ _SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
+def without_urls(text: str) -> str:
+    """The text with its URLs taken out (a URL's words are not the card's)."""
+    return URL.sub(" ", text) if "/" in text else text  # every URL the pattern takes holds a slash
+
+
 def section_kind(title: str | None) -> SectionKind:
     """What a heading opens: data, evaluation, training, sources/model details, usage, an aside, or other."""
     if not title:
@@ -125,15 +139,53 @@ def section_kind(title: str | None) -> SectionKind:
 def said(pattern: re.Pattern[str], *texts: str) -> str | None:
     """The words of the first text that match, or None."""
     for text in texts:
-        words = _words_said(pattern, text) if text else None
-        if words is not None:
-            return words
+        match = find(pattern, text.lower()) if text else None
+        if match is not None:
+            return match.group(0)
     return None
 
 
-@lru_cache(maxsize=2048)
-def _words_said(pattern: re.Pattern[str], text: str) -> str | None:
-    """Remembered: a card's sentences are read against the same cues once for each link and name they hold
-    (a few hundred pairs per card; sentences are at most 4,000 characters, so the cache stays under 8 MB)."""
-    match = pattern.search(text.lower())
-    return match.group(0) if match else None
+def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
+    """The first match of a cue in a lower-cased text."""
+    if pattern is TRAINING_DATA or pattern is DATA_OBJECT:
+        for start in _TRAINING_DATA_STARTS.finditer(low):
+            match = pattern.match(low, start.start())
+            if match is not None:
+                return match
+        return None
+    return pattern.search(low)
+
+
+class CueReader:
+    """The cue searches of one card: each (cue, text) pair searched once, since a card's sentences are read against
+    the same cues for each link they hold (a row of twenty links is read once, not twenty times), and each heading's
+    kind worked out once. Made per card, never shared."""
+
+    __slots__ = ("_found", "_kinds")
+
+    def __init__(self) -> None:
+        self._kinds: dict[str | None, SectionKind] = {}
+        # Keyed by the pattern's id (hashing a compiled pattern hashes its whole program); the pattern is kept with
+        # the words so that an id reused by another pattern is never taken for it.
+        self._found: dict[tuple[int, str], tuple[re.Pattern[str], str | None]] = {}
+
+    def said(self, pattern: re.Pattern[str], *texts: str) -> str | None:
+        """The words of the first text that match, or None (as :func:`said`)."""
+        for text in texts:
+            if not text:
+                continue
+            key = (id(pattern), text)
+            known = self._found.get(key)
+            if known is None or known[0] is not pattern:
+                match = find(pattern, text.lower())
+                known = self._found[key] = (pattern, match.group(0) if match else None)
+            if known[1] is not None:
+                return known[1]
+        return None
+
+    def section_kind(self, title: str | None) -> SectionKind:
+        """As :func:`section_kind`, once per heading of the card."""
+        kind = self._kinds.get(title)
+        if kind is None:
+            kind = self._kinds[title] = section_kind(title)
+        return kind

@@ -13,11 +13,12 @@ import yaml
 
 from auditor.facts import CardFacts, Passage
 from auditor.repositories import cues
-from auditor.repositories.catalog import repository_catalogue
-from auditor.repositories.roles import URL, Reference, model_words, norm
+from auditor.repositories.catalog import Entry, repository_catalogue
+from auditor.repositories.roles import Reference, model_words, norm
 
 MAX_CONFIG_NODES = 500  # bounded walk of an embedded configuration (card text is untrusted)
 SCRIPT = re.compile(r"(?<![\w/.-])([\w./-]*(?:train|finetune|fine_tune|pretrain|sft|dpo)[\w-]*\.(?:py|sh))\b", re.I)
+_SCRIPT_END = re.compile(r"\.(?:py|sh)\b", re.I)  # how every SCRIPT ends: a cheap test that rules most texts out
 _EVAL_SCRIPT = re.compile(r"(?<![\w/.-])([\w./-]*(?:eval|evaluate|benchmark)[\w-]*\.(?:py|sh|ipynb))\b", re.I)
 _COMMAND = re.compile(r"^\s*(?:!|\$ )?(python3?|accelerate launch|deepspeed|torchrun|bash|sh|composer|llamafactory-cli|"
                       r"axolotl|tune run|lm_eval|lm-eval|accelerate)\b.*$", re.I | re.M)  # fmt: skip
@@ -69,6 +70,12 @@ _RELEASE_VERB = re.compile(r"\b(releas\w*|open[- ]?sourc\w*|publish\w*|(is|are|b
 _CLAIM_DATA = re.compile(r"\b(training|pre-?training|fine-?tuning) (data|dataset|datasets|corpus)\b|\bdata sequence\b")
 _CLAIM_LOGS = re.compile(r"\b(training )?logs\b|\bloss curves?\b|\bwandb\b|\bw&b\b")
 _CLAIM_EVAL = re.compile(r"\bevaluation (code|scripts?|harness|suite)\b|\bevaluations?\b(?= (will|are|is))")
+_CLAIMS = (("training-code", _CLAIM_CODE), ("training-data", _CLAIM_DATA), ("training-logs", _CLAIM_LOGS),
+           ("evaluation-code", _CLAIM_EVAL))  # fmt: skip
+# Words one of which every match of the four claim patterns above holds: a sentence without any of them claims nothing.
+_CLAIM_WORDS = re.compile(
+    r"code|script|recipe|framework|pipeline|config|data|corpus|logs|loss curve|wandb|w&b|evaluation"
+)
 
 
 def datasets_field(card: CardFacts | None) -> list[Reference]:
@@ -96,22 +103,26 @@ def datasets_field(card: CardFacts | None) -> list[Reference]:
     return references
 
 
-def mentions(passages: Iterable[Passage], model_id: str) -> list[Reference]:
+def mentions(passages: Iterable[Passage], model_id: str, read: cues.CueReader) -> list[Reference]:
     """Named datasets, scripts and frameworks in sentences; embedded configs and commands in code blocks."""
     own_words = model_words(model_id) | {norm(part) for part in model_id.split("/")}
     references: list[Reference] = []
     for passage in passages:
-        references += _block(passage) if passage.kind == "block" else _sentence(passage, model_id, own_words)
+        if passage.kind == "block":
+            references += _block(passage, read)
+        else:
+            references += _sentence(passage, model_id, own_words, read)
     return references
 
 
-def _sentence(passage: Passage, model_id: str, own_words: set[str]) -> list[Reference]:
+def _sentence(passage: Passage, model_id: str, own_words: set[str], read: cues.CueReader) -> list[Reference]:
+    """A sentence or row: catalogue names, named datasets, a named training script, pictures of training curves,
+    a table of training loss. Cue words are looked for only where a reading needs them."""
     text, low = passage.text, passage.text.lower()
-    kind = cues.section_kind(passage.section)
+    kind = read.section_kind(passage.section)
     references: list[Reference] = []
-    data = cues.said(cues.TRAINING_DATA, text)
-    evaluation = cues.said(cues.EVALUATION_DATA, text) or cues.said(cues.CALIBRATION, text)
-    for entry, word in repository_catalogue().names_in(text):
+    named = repository_catalogue().names_in(text)
+    for entry, word in named:
         if entry.first_party(model_id) and (entry.role == "training-framework" or "training-code" in entry.roles):
             why = f"catalogue: {entry.name} is first party for {model_id}"
             references.append(Reference("training-code", "high", why, "mention", passage.line, None, word, text,
@@ -119,15 +130,19 @@ def _sentence(passage: Passage, model_id: str, own_words: set[str]) -> list[Refe
         elif entry.role == "benchmark":
             references.append(Reference("benchmark", "high", f"catalogue: {entry.name} is a benchmark", "mention",
                                         passage.line, None, word, text, entry))  # fmt: skip
-    in_data_section = kind == "data" and passage.kind == "sentence"
-    if (data or in_data_section) and not (evaluation and not data) and kind != "aside":
-        references += _named_datasets(passage, own_words)
-    script = SCRIPT.search(text)
-    trained = cues.said(cues.TRAINING_CODE, text)
-    if script and not cues.said(cues.USER_FACING, text) and (trained or kind == "training"):
-        references.append(Reference("training-code", "medium", f'the script {script.group(1)} is named '
-                                    f'("{trained or passage.section}")', "mention", passage.line, None,
-                                    script.group(1), text, first_party=bool(cues.said(cues.OUR, text))))  # fmt: skip
+    if kind != "aside":
+        data = read.said(cues.TRAINING_DATA, text)
+        in_data_section = kind == "data" and passage.kind == "sentence"
+        if data or (in_data_section and not _evaluation(text, read)):
+            first = named if data else repository_catalogue().names_in(text[:120])
+            references += _named_datasets(passage, own_words, read, data, first)
+    script = _script(text)
+    if script and not read.said(cues.USER_FACING, text):
+        trained = read.said(cues.TRAINING_CODE, text)
+        if trained or kind == "training":
+            references.append(Reference("training-code", "medium", f'the script {script} is named '
+                                        f'("{trained or passage.section}")', "mention", passage.line, None, script,
+                                        text, first_party=bool(read.said(cues.OUR, text))))  # fmt: skip
     for url in passage.urls:
         curve = _CURVE.search(f"{url} {low}") if url.lower().endswith(_PICTURE) else None
         if curve:
@@ -140,17 +155,32 @@ def _sentence(passage: Passage, model_id: str, own_words: set[str]) -> list[Refe
     return references
 
 
-def _named_datasets(passage: Passage, own_words: set[str]) -> list[Reference]:
+def _evaluation(text: str, read: cues.CueReader) -> str | None:
+    return read.said(cues.EVALUATION_DATA, text) or read.said(cues.CALIBRATION, text)
+
+
+def _script(text: str) -> str | None:
+    """The training script a text names (``train.py``, ``scripts/finetune_lora.sh``), if any."""
+    match = SCRIPT.search(text) if _SCRIPT_END.search(text) else None
+    return match.group(1) if match else None
+
+
+def _named_datasets(
+    passage: Passage,
+    own_words: set[str],
+    read: cues.CueReader,
+    data: str | None,
+    named: list[tuple[Entry, str]],
+) -> list[Reference]:
     """Datasets named where the card says what trained the model: catalogue names in a sentence about training data
     or in a data section; other names only as the object of "trained on …", "data from …", "Dataset: …"
     (CamelCase, letters with digits, "the Pile", "… dataset"), never the model's own name, an organisation, hardware,
-    a license, a language or a model family."""
+    a license, a language or a model family. ``data``: the sentence's training-data words; ``named``: the catalogue
+    names in the sentence (in its first 120 characters when it has no such words)."""
     text = passage.text
-    data = cues.said(cues.TRAINING_DATA, text)
-    obj = cues.said(cues.DATA_OBJECT, text)
+    obj = read.said(cues.DATA_OBJECT, text) if data else None  # DATA_OBJECT is a part of TRAINING_DATA
     why = f'"{data}"' if data else f"section '{passage.section}'"
     found: dict[str, Reference] = {}
-    named = repository_catalogue().names_in(text if data else text[:120])
     for entry, word in named:
         if entry.role in ("training-data", "dataset-host"):
             found.setdefault(word.lower(), Reference("training-data", "high" if data else "medium",
@@ -176,18 +206,21 @@ def _named_datasets(passage: Passage, own_words: set[str]) -> list[Reference]:
     return list(found.values())
 
 
-def _block(passage: Passage) -> list[Reference]:
+def _block(passage: Passage, read: cues.CueReader) -> list[Reference]:
     """A code block: a merge or training configuration (this model's recipe, in this repository), evaluation code,
     or a training or evaluation command; code addressed to users (inference, examples) is none of these."""
     text, lead = passage.text, passage.lead
-    user = cues.said(cues.USER_FACING, lead, passage.section or "")
-    produced = _PRODUCED.search(lead.lower())
     if _MERGE_CONFIG.search(text):
         return [Reference("training-code", "high", "an embedded merge configuration (the recipe that produced this "
                           "model)", "block", passage.line, None, "merge configuration", lead, in_this_repo=True,
                           first_party=True)]  # fmt: skip
     configs = len(_TRAIN_CONFIG.findall(text))
-    if (configs >= 3 and passage.language in ("yaml", "yml", "json", "") and not user) or (configs and produced):
+    produced = _PRODUCED.search(lead.lower()) if configs else None
+    if produced or (
+        configs >= 3
+        and passage.language in ("yaml", "yml", "json", "")
+        and not read.said(cues.USER_FACING, lead, passage.section or "")
+    ):
         words = f' ("{produced.group(0)}")' if produced else ""
         config = Reference("training-code", "high" if produced else "medium", f"an embedded training configuration"
                            f"{words}", "block", passage.line, None, "training configuration", lead,
@@ -195,21 +228,20 @@ def _block(passage: Passage) -> list[Reference]:
         return [config, *(Reference("training-data", "medium", "named in the embedded training configuration's "
                                     "datasets", "mention", passage.line, None, name, lead)
                           for name in config_datasets(text))]  # fmt: skip
-    if _EVAL_CODE_BLOCK.search(text) and cues.said(cues.EVALUATION_DATA, lead, passage.section or ""):
+    if read.said(cues.EVALUATION_DATA, lead, passage.section or "") and _EVAL_CODE_BLOCK.search(text):
         return [Reference("evaluation-code", "medium", "evaluation code embedded in the card", "block", passage.line,
                           None, "evaluation code", lead, in_this_repo=True)]  # fmt: skip
     for command in _COMMAND.finditer(text):
         line = command.group(0).strip()
         low = line.lower()
-        script = SCRIPT.search(line)
+        script = _script(line)
         if ("lm_eval" in low or "lm-eval" in low or "--tasks" in low or _EVAL_SCRIPT.search(line)) and not script:
             harness = repository_catalogue().package("lm_eval") if "lm_eval" in low or "lm-eval" in low else None
             return [Reference("evaluation-code", "high", "an evaluation command", "block", passage.line, None,
                               line[:120], lead, harness, context=(line,))]  # fmt: skip
-        if script and not user:
-            return [Reference("training-code", "medium", f"a training command ({script.group(1)})", "block",
-                              passage.line, None, line[:120], lead,
-                              first_party=bool(cues.said(cues.OUR, lead)))]  # fmt: skip
+        if script and not read.said(cues.USER_FACING, lead, passage.section or ""):
+            return [Reference("training-code", "medium", f"a training command ({script})", "block", passage.line,
+                              None, line[:120], lead, first_party=bool(read.said(cues.OUR, lead)))]  # fmt: skip
     return []
 
 
@@ -219,12 +251,13 @@ def claims(passages: Iterable[Passage]) -> list[Reference]:
     for passage in passages:
         if passage.kind != "sentence":
             continue
-        low = URL.sub(" ", passage.text.lower())
+        low = cues.without_urls(passage.text.lower())
+        if not _CLAIM_WORDS.search(low):
+            continue
         promise = cues.said(cues.PROMISE, low)
         if not (promise or _RELEASE_VERB.search(low)) or (cues.said(cues.NEGATION, low) and not promise):
             continue
-        for role, pattern in (("training-code", _CLAIM_CODE), ("training-data", _CLAIM_DATA),
-                              ("training-logs", _CLAIM_LOGS), ("evaluation-code", _CLAIM_EVAL)):  # fmt: skip
+        for role, pattern in _CLAIMS:
             words = pattern.search(low)
             if words:
                 what = "a promise" if promise else "a claim"

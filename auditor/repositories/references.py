@@ -12,8 +12,8 @@ evaluation data, never training data. Pure over the card; nothing is fetched.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from auditor.facts import CardFacts, Link, Passage
@@ -50,24 +50,43 @@ _PRESENTED = re.compile(r"\b(github repo|repository|repo|source code|official)\b
 _LABEL = re.compile(r"(?:^|[|•·])\s*[-*+]?\s*([^|:•·]{1,40}?)\s*[:：]\s*$")
 
 
-@dataclass
 class _Context:
-    """What the card says around one link: its sentences, the label before it, the sections it appears in."""
+    """What the card says around one link: its sentences, the label before it, the sections it appears in, and the
+    cue words of these texts (each looked for only when a reading of the link needs it)."""
 
-    anchor: str
-    sentences: list[tuple[str, str | None, int]] = field(default_factory=list)  # (text, section, line)
-    labels: list[str] = field(default_factory=list)
+    def __init__(
+        self, link: Link, sentences: list[tuple[str, str | None, int]], labels: list[str], reader: CardReader
+    ) -> None:
+        self.link = link
+        self.sentences = sentences  # (text, section, line)
+        self.labels = labels
+        self.plain = [cues.without_urls(s) for s, _, _ in sentences]
+        self.sections = [section for _, section, _ in sentences]
+        self.kinds = [reader.cues.section_kind(s) for s in self.sections]
+        self.texts = ["" if URL.match(link.text) else link.text, *labels, *self.plain]  # anchor, labels, sentences
+        self.said = reader.cues.said
+        self._urls_at = reader.urls_at
 
-    def texts(self) -> list[str]:
-        """The anchor, the labels and the sentences, with URLs taken out (a URL's words are not the card's)."""
-        anchor = "" if URL.match(self.anchor) else self.anchor
-        return [anchor, *self.labels, *self.plain()]
+    def train_code(self) -> str | None:
+        return self.said(cues.TRAINING_CODE, *self.texts)
 
-    def plain(self) -> list[str]:
-        return [URL.sub(" ", s) for s, _, _ in self.sentences]
+    def eval_words(self) -> str | None:
+        return self.said(cues.EVALUATION_CODE, *self.texts) or self.said(cues.EVALUATION_DATA, *self.texts)
 
-    def sections(self) -> list[str | None]:
-        return [section for _, section, _ in self.sentences]
+    def data_words(self) -> str | None:
+        return self.said(cues.TRAINING_DATA, *self.texts)
+
+    def logs_words(self) -> str | None:
+        return self.said(cues.TRAINING_LOGS, *self.texts)
+
+    def user(self) -> str | None:
+        """Words addressed to users in the anchor, the labels, the link's own sentence or its section."""
+        own_words = [
+            s
+            for s, (_, _, line) in zip(self.plain, self.sentences, strict=True)
+            if len(self._urls_at.get(line, ())) < 3
+        ][:1]  # a navigation line's words are not the link's
+        return self.said(cues.USER_FACING, self.link.text, *self.labels, *own_words, self.sections[0] or "")
 
 
 def _host(url: str) -> str:
@@ -77,27 +96,36 @@ def _host(url: str) -> str:
         return ""
 
 
-def _own_repo(repo: str | None, model_id: str, *, by_name: bool = True) -> bool:
-    """An owner like the model's org (Qwen ~ QwenLM), or (``by_name``) a repository named like the model."""
-    if not repo or "/" not in repo:
-        return False
-    owner, name = (norm(p) for p in repo.split("/", 1))
-    model = hub_id(model_id)
-    org = norm(model.split("/")[0]) if "/" in model else ""
-    head = re.split(r"[-_]", model.split("/")[0].lower())[0] if "/" in model else ""
-    if len(head) >= 3 and owner == head:  # ibm-granite ~ IBM
-        return True
-    if (
-        org
-        and len(org) >= 3
-        and (
-            owner == org
-            or (owner.startswith(org) and len(owner) - len(org) <= 3)
-            or (org.startswith(owner) and len(org) - len(owner) <= 3)
-        )
-    ):
-        return True
-    return by_name and any(word in name or name in norm(word) for word in model_words(model_id) if len(name) >= 4)
+class _Owner:
+    """The audited model's organisation and the words of its name, to tell its own repositories (read once a card)."""
+
+    def __init__(self, model_id: str) -> None:
+        model = hub_id(model_id)
+        org = model.split("/")[0] if "/" in model else ""
+        self.org = norm(org)
+        self.head = re.split(r"[-_]", org.lower())[0]
+        self.words = [(word, norm(word)) for word in model_words(model_id)]
+
+    def owns(self, repo: str | None, *, by_name: bool = True) -> bool:
+        """An owner like the model's org (Qwen ~ QwenLM), or (``by_name``) a repository named like the model."""
+        if not repo or "/" not in repo:
+            return False
+        owner_part, name_part = repo.split("/", 1)
+        owner, org = norm(owner_part), self.org
+        if len(self.head) >= 3 and owner == self.head:  # ibm-granite ~ IBM
+            return True
+        if (
+            org
+            and len(org) >= 3
+            and (
+                owner == org
+                or (owner.startswith(org) and len(owner) - len(org) <= 3)
+                or (org.startswith(owner) and len(org) - len(owner) <= 3)
+            )
+        ):
+            return True
+        name = norm(name_part) if by_name else ""
+        return len(name) >= 4 and any(word in name or name in normed for word, normed in self.words)
 
 
 class CardReader:
@@ -115,101 +143,94 @@ class CardReader:
             self.urls_at.setdefault(passage.line, set()).update(passage.urls)
         for link in card.links if card else ():
             self.urls_at.setdefault(link.line, set()).add(link.url)
+        self.cues = cues.CueReader()
+
+    @cached_property
+    def owner(self) -> _Owner:
+        return _Owner(self.model_id)
 
     # -- links ----------------------------------------------------------------------------------------------------
     def _context(self, link: Link) -> _Context:
-        context = _Context(link.text)
         line, _, following = link.context.partition(" | ")
         found = self.by_url.get(link.url, [])
-        for passage in found:
-            context.sentences.append((passage.text, passage.section, passage.line))
+        sentences = [(passage.text, passage.section, passage.line) for passage in found]
         if not any(p.line == link.line for p in found):
             label_only = line.strip(" -*•:>|").lower() in ("", link.text.strip().lower(), link.url.lower())
-            context.sentences.insert(0, (f"{line} {following}" if label_only else line, link.section, link.line))
-        for text, _, _ in context.sentences:
+            sentences.insert(0, (f"{line} {following}" if label_only else line, link.section, link.line))
+        labels = []
+        for text, _, _ in sentences:
             at = text.find(link.text) if link.text else -1
             at = at if at >= 0 else text.find(link.url)
-            label = _LABEL.search(text[:at]) if at > 0 else None
+            before = text[:at] if at > 0 else ""
+            # A label ends in a colon; the search is costly, so it is run only where one can end.
+            label = _LABEL.search(before) if before.rstrip().endswith((":", "：")) else None
             if label:
-                context.labels.append(label.group(1).strip(" -*"))
-        return context
+                labels.append(label.group(1).strip(" -*"))
+        return _Context(link, sentences, labels, self)
 
     def link(self, link: Link) -> Reference:
         """The role of one link from its target and its context."""
         target = classify_target(link.url, self.model_id)
         context = self._context(link)
-        role, confidence, because = self._link_role(link, target, context)
+        host = _host(link.url)
+        role, confidence, because = self._link_role(link, target, context, host)
         first = (
             target.first_party
-            or _own_repo(target.repo, self.model_id, by_name=False)
-            or bool(cues.said(cues.OUR, *[s for s, _, _ in context.sentences]))
+            or self.owner.owns(target.repo, by_name=False)
+            or bool(self.cues.said(cues.OUR, *[s for s, _, _ in context.sentences]))
         )
-        host = _host(link.url)
         own = host in _HF_HOSTS and (target.repo or "").lower() == self.model_id.lower()
         sentence = next((s for s, _, line in context.sentences if line == link.line), context.sentences[0][0])
         return Reference(role, confidence, because, "link", link.line, link.url, None, sentence, target.entry,
                          first or own, target.repo, own, tuple(s for s, _, _ in context.sentences))  # fmt: skip
 
-    def _link_role(self, link: Link, target: Target, context: _Context) -> tuple[str, Confidence, str]:
-        host = _host(link.url)
-        texts = context.texts()
-        kinds = [cues.section_kind(s) for s in context.sections()]
-        entry = target.entry
-        where = f"section '{context.sections()[0]}'" if context.sections()[0] else "no section"
-        train_code = cues.said(cues.TRAINING_CODE, *texts)
-        own_words = [
-            s
-            for s, (_, _, line) in zip(context.plain(), context.sentences, strict=True)
-            if len(self.urls_at.get(line, ())) < 3
-        ][:1]  # a navigation line's words are not the link's
-        user = cues.said(cues.USER_FACING, link.text, *context.labels, *own_words,
-                         *(s or "" for s in context.sections()[:1]))  # fmt: skip
-        eval_words = cues.said(cues.EVALUATION_CODE, *texts) or cues.said(cues.EVALUATION_DATA, *texts)
-        data_words = cues.said(cues.TRAINING_DATA, *texts)
-        logs_words = cues.said(cues.TRAINING_LOGS, *texts)
+    def _link_role(self, link: Link, target: Target, context: _Context, host: str) -> tuple[str, Confidence, str]:
+        """The role of a link; the cue words of its context are looked for only in the branches that use them."""
+        texts, kinds = context.texts, context.kinds
+        where = f"section '{context.sections[0]}'" if context.sections[0] else "no section"
         if target.first_party and target.role in ("training-code", "project-repo", "evaluation-code"):
-            built = cues.said(_BUILT_WITH, *texts)
-            if target.role == "training-code" and not target.rest and not train_code and not built:
+            words = context.said(_BUILT_WITH, *texts) or context.train_code()
+            if target.role == "training-code" and not target.rest and not words:
                 why = f"{target.basis}, but the card does not point to this model's recipe or say it trained the model"
                 return "project-repo", "medium", why
-            return (
-                target.role,
-                "high",
-                f"{target.basis}" + (f'; "{built or train_code}"' if built or train_code else ""),
-            )
-        if entry is not None and target.role is not None:
-            labels = [t for t in (link.text, *context.labels) if t and not URL.match(t)]
-            return self._catalogue_role(link, target, labels, kinds, train_code, eval_words, data_words,
-                                        context.plain())  # fmt: skip
+            return target.role, "high", f"{target.basis}" + (f'; "{words}"' if words else "")
+        if target.entry is not None and target.role is not None:
+            return self._catalogue_role(target, context)
         if target.role == "base-model" and host in _HF_HOSTS:
-            return self._hub_model_role(link, target, train_code, logs_words, user)
+            return self._hub_model_role(link, target, context)
         if link.kind == "license" or re.search(r"terms[-_]of[-_](use|service)|/policies/|/legal/", link.url.lower()):
             return "license", "high", "a license or terms page"
         if target.role == "training-data":
-            calibration = cues.said(cues.CALIBRATION, *texts[:3])
-            if not data_words and (calibration or kinds[0] == "usage"):
-                return "other", "medium", f'not training data: "{calibration or where}" (quantization or usage)'
-            if ("evaluation" in kinds[:1] and not data_words) or (eval_words and not data_words):
-                return "evaluation-data", "medium", f'"{eval_words or "evaluation"}" ({where})'
+            data_words = context.data_words()
+            if not data_words:
+                calibration = context.said(cues.CALIBRATION, *texts[:3])
+                if calibration or kinds[0] == "usage":
+                    return "other", "medium", f'not training data: "{calibration or where}" (quantization or usage)'
+                eval_words = context.eval_words()
+                if eval_words or kinds[0] == "evaluation":
+                    return "evaluation-data", "medium", f'"{eval_words or "evaluation"}" ({where})'
             if data_words or "data" in kinds:
                 return "training-data", "high", f'"{data_words or "data"}" ({where})'
             return "training-data", "medium", f"a dataset link ({target.basis})"
-        if host in _HF_HOSTS and "/collections/" in link.url and (data_words or kinds[0] == "data"):
-            return "training-data", "medium", f'a collection of datasets: "{data_words or where}"'
+        if host in _HF_HOSTS and "/collections/" in link.url:
+            data_words = context.data_words()
+            if data_words or kinds[0] == "data":
+                return "training-data", "medium", f'a collection of datasets: "{data_words or where}"'
         if target.role == "tool" and (host in _HF_HOSTS or "colab" in host):  # a Space or a notebook
-            for sentence in context.plain():
+            for sentence in context.plain:
                 for pattern, role in ((cues.EVALUATION_CODE, "evaluation-code"), (cues.TRAINING_CODE, "training-code")):
-                    words = cues.said(pattern, sentence)
-                    if words and not cues.said(cues.FOR_USERS, sentence):
+                    words = context.said(pattern, sentence)
+                    if words and not context.said(cues.FOR_USERS, sentence):
                         return role, "medium", f'"{words}" ({target.basis})'
         code_host = host in _CODE_HOSTS and target.role in ("other", "profile", "project-repo")
         if target.role not in (None, "project-repo", "training-code", "evaluation-code") and not code_host:
             return _CATALOGUE_ROLE.get(target.role, "other"), "high", target.basis
         if host in _CODE_HOSTS:
-            return self._code_role(link, target, context, kinds, train_code, user, eval_words, data_words, where)
-        if logs_words and not user:
+            return self._code_role(link, target, context, where)
+        logs_words = context.logs_words()
+        if logs_words and not context.user():
             return "training-logs", "medium", f'"{logs_words}"'
-        if ".pdf" not in link.url.lower() and not (eval_words and not data_words):
+        if ".pdf" not in link.url.lower() and not (context.eval_words() and not context.data_words()):
             if kinds[0] == "data":
                 return "training-data", "medium", f"a link in {where}"
             named = self._named_by_cue(link, context)
@@ -223,7 +244,7 @@ class CardReader:
         anchor = (link.text or link.url).lower()
         for text, _, _ in context.sentences:
             low = text.lower()
-            cue = cues.DATA_OBJECT.search(low)
+            cue = cues.find(cues.DATA_OBJECT, low)
             if (
                 cue
                 and cue.group(0).endswith(("on", ":", "|", "from"))
@@ -235,95 +256,101 @@ class CardReader:
                 return used.group(0)
         return None
 
-    def _catalogue_role(
-        self, link: Link, target: Target, labels: list[str], kinds: Sequence[str], train_code: str | None,
-        eval_words: str | None, data_words: str | None, sentences: Sequence[str] = (),
-    ) -> tuple[str, Confidence, str]:  # fmt: skip
+    def _catalogue_role(self, target: Target, context: _Context) -> tuple[str, Confidence, str]:
         entry = target.entry
         assert entry is not None and target.role is not None
         role = target.role
-        recipe = cues.said(_RECIPE, target.rest.replace("/", " "), *labels) if target.rest else None
-        if role == "training-framework" and (train_code or recipe) and re.match(r"/(blob|tree)/[^/]+/.", target.rest):
-            return (
-                "training-code",
-                "medium",
-                f'"{train_code or recipe}": a recipe or file of {entry.name} ({target.basis})',
-            )
-        presented = cues.said(_PRESENTED, *labels)
-        if role == "training-framework" and presented:
-            why = (
-                f"\"{presented}\": {entry.name} given as the model's repository, without this model's config or recipe"
-            )
-            return "project-repo", "medium", why
+        labels = [t for t in (context.link.text, *context.labels) if t and not URL.match(t)]
+        if role == "training-framework":
+            if re.match(r"/(blob|tree)/[^/]+/.", target.rest):
+                words = context.train_code() or context.said(_RECIPE, target.rest.replace("/", " "), *labels)
+                if words:
+                    return "training-code", "medium", f'"{words}": a recipe or file of {entry.name} ({target.basis})'
+            presented = context.said(_PRESENTED, *labels)
+            if presented:
+                why = (
+                    f"\"{presented}\": {entry.name} given as the model's repository, without this model's config or "
+                    "recipe"
+                )
+                return "project-repo", "medium", why
         if "site" in target.basis and ("benchmark" in entry.roles or "leaderboard" in entry.roles):
             return "benchmark", "high", f"{target.basis}: a benchmark's or leaderboard's page"
         if role == "evaluation-harness" or ("evaluation-harness" in entry.roles and role != "benchmark"):
-            used = cues.said(cues.EVALUATION_CODE, *sentences)
+            used = context.said(cues.EVALUATION_CODE, *context.plain)
             if used:  # "evaluated using X": the harness that produced this model's results
                 return "evaluation-code", "medium", f'"{used}" ({target.basis})'
             return "library", "medium", f"{target.basis}; named, not said to have produced these results"
         if role in ("dataset-host", "training-data"):
-            if (eval_words and not data_words) or ("evaluation" in kinds[:1] and not data_words):
-                return "evaluation-data", "medium", f'"{eval_words or "evaluation"}" ({target.basis})'
-            if data_words or "data" in kinds or role == "training-data":
+            data_words = context.data_words()
+            if not data_words:
+                eval_words = context.eval_words()
+                if eval_words or context.kinds[0] == "evaluation":
+                    return "evaluation-data", "medium", f'"{eval_words or "evaluation"}" ({target.basis})'
+            if data_words or "data" in context.kinds or role == "training-data":
                 return "training-data", "high" if data_words else "medium", f'"{data_words or "data"}" ({target.basis})'
             return "other", "low", target.basis
         return _CATALOGUE_ROLE.get(role, "other"), "high", target.basis
 
-    def _hub_model_role(
-        self, link: Link, target: Target, train_code: str | None, logs: str | None, user: str | None
-    ) -> tuple[str, Confidence, str]:
+    def _hub_model_role(self, link: Link, target: Target, context: _Context) -> tuple[str, Confidence, str]:
         own = (target.repo or "").lower() == self.model_id.lower()
         path = urlsplit(link.url).path.lower()
         if own and "/tensorboard" in path:
             return "training-logs", "high", "this repository's TensorBoard"
-        if own and ("/tree/" in path or "/blob/" in path) and train_code and not user:
-            return "training-code", "high", f'"{train_code}" (a folder of this repository)'
+        if own and ("/tree/" in path or "/blob/" in path):
+            train_code = context.train_code()
+            if train_code and not context.user():
+                return "training-code", "high", f'"{train_code}" (a folder of this repository)'
         return "base-model" if not own else "other", "medium", target.basis
 
-    def _code_role(
-        self, link: Link, target: Target, context: _Context, kinds: Sequence[str], train_code: str | None,
-        user: str | None, eval_words: str | None, data_words: str | None, where: str,
-    ) -> tuple[str, Confidence, str]:  # fmt: skip
+    def _code_role(self, link: Link, target: Target, context: _Context, where: str) -> tuple[str, Confidence, str]:
         """A repository outside the catalogue: training or evaluation code when a sentence says so (and is not
         addressed to users), data when the path or the section says so, the project's own repository when the
         anchor, a label or a phrase presents it as such; otherwise a tool, a profile or a citation."""
         segments = [s for s in urlsplit(link.url).path.split("/") if s]
-        plain = context.plain()
+        plain, kinds, said = context.plain, context.kinds, context.said
         for sentence in plain:
-            words = cues.said(cues.TRAINING_CODE, sentence)
-            if words and not cues.said(cues.FOR_USERS, sentence) and not cues.said(cues.NEGATION, sentence):
+            words = said(cues.TRAINING_CODE, sentence)
+            if words and not said(cues.FOR_USERS, sentence) and not said(cues.NEGATION, sentence):
                 return "training-code", "high", f'"{words}"'
-            words = cues.said(cues.EVALUATION_CODE, sentence)
-            if words and not cues.said(cues.FOR_USERS, sentence):
+            words = said(cues.EVALUATION_CODE, sentence)
+            if words and not said(cues.FOR_USERS, sentence):
                 return "evaluation-code", "medium", f'"{words}"'
-        if train_code and not user and kinds[0] != "usage":
+        train_code = context.train_code()
+        if train_code and kinds[0] != "usage" and not context.user():
             return "training-code", "medium", f'"{train_code}"'
-        built = cues.said(_BUILT_WITH, *plain)
-        if built and cues.said(_TRAINED_WITH, *plain) and _own_repo(target.repo, self.model_id, by_name=False):
+        built = said(_BUILT_WITH, *plain)
+        if built and said(_TRAINED_WITH, *plain) and self.owner.owns(target.repo, by_name=False):
             return "training-code", "medium", f'"{built}": the developers\' own code the model was trained with'
-        trainingish = cues.said(_TRAINING_WORDS, *plain, *(s or "" for s in context.sections()))
-        if target.role == "training-code" and not user and kinds[0] not in ("usage", "aside") and trainingish:
-            confidence: Confidence = "medium" if kinds[0] == "training" else "low"
-            return "training-code", confidence, f'{target.basis}; "{trainingish}"'
-        if (target.role == "evaluation-code" or _EVAL_FILE.search(segments[-1])) and not user:
+        if target.role == "training-code" and kinds[0] not in ("usage", "aside"):
+            trainingish = said(_TRAINING_WORDS, *plain, *(s or "" for s in context.sections))
+            if trainingish and not context.user():
+                confidence: Confidence = "medium" if kinds[0] == "training" else "low"
+                return "training-code", confidence, f'{target.basis}; "{trainingish}"'
+        if (target.role == "evaluation-code" or _EVAL_FILE.search(segments[-1])) and not context.user():
             return "evaluation-code", "medium", f"{target.basis}; an evaluation script or notebook ({segments[-1]})"
-        if target.role == "training-data" or kinds[0] == "data" or (data_words and "data" in kinds):
-            return "training-data", "medium", f'"{data_words or "data"}" ({where}, {target.basis})'
+        if target.role == "training-data" or "data" in kinds:
+            data_words = context.data_words()
+            if target.role == "training-data" or kinds[0] == "data" or data_words:
+                return "training-data", "medium", f'"{data_words or "data"}" ({where}, {target.basis})'
         if kinds[0] == "aside":
             return "other", "medium", f"cited in {where}"
+        user = context.user()
         if user:
             return "tool", "medium", f'"{user}"'
         if len(segments) == 1:
             return "profile", "medium", "a user or organisation page"
         root = len(segments) == 2 or (len(segments) >= 4 and segments[2] == "tree")
-        named = cues.said(cues.PROJECT, *(t for t in (link.text, *context.labels) if t and not URL.match(t)))
-        phrase = cues.said(_PROJECT_PHRASE, *plain)
-        bare = (not link.text or URL.match(link.text)) and len(plain[0].split()) <= 3
-        own = _own_repo(target.repo, self.model_id)
-        if root and kinds[0] not in ("usage", "evaluation") and (named or phrase or (bare and own)):
-            words = f'"{named or phrase}"' if named or phrase else "a bare link to a repository named like the model"
-            return "project-repo", "medium", f"the project's repository ({words}); the card does not say it holds code"
+        if root and kinds[0] not in ("usage", "evaluation"):
+            named = said(cues.PROJECT, *(t for t in (link.text, *context.labels) if t and not URL.match(t)))
+            words = named or said(_PROJECT_PHRASE, *plain)
+            bare = (not link.text or URL.match(link.text)) and len(plain[0].split()) <= 3
+            if words or (bare and self.owner.owns(target.repo)):
+                why = f'"{words}"' if words else "a bare link to a repository named like the model"
+                return (
+                    "project-repo",
+                    "medium",
+                    f"the project's repository ({why}); the card does not say it holds code",
+                )
         return "other", "low", target.basis
 
     def datasets_field(self) -> list[Reference]:
@@ -339,7 +366,7 @@ class CardReader:
             links = [replace(r, role="training-code", confidence="medium", because=f"{r.because}; but the card says "
                              f'so: "{released.text[:100]}"') if r.role == "project-repo" and r.first_party else r
                      for r in links]  # fmt: skip
-        return [*self.datasets_field(), *links, *prose.mentions(self.passages, self.model_id), *claims]
+        return [*self.datasets_field(), *links, *prose.mentions(self.passages, self.model_id, self.cues), *claims]
 
 
 _TRAINING_WORDS = re.compile(r"\b(train\w*|fine-?tun\w*|finetun\w*|pre-?train\w*|recipes?|reproduc\w*)\b", re.I)
