@@ -16,12 +16,8 @@ from typing import Any, Literal, TypeVar
 
 import yaml
 
+from auditor._resources import load_data_yaml
 from auditor.licenses.catalog import CatalogError, license_catalog
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Confidence = Literal["high", "medium", "low"]
 Scope = Literal["name", "prose"]
@@ -181,12 +177,6 @@ def license_id(value: Any, path: Path, what: str) -> str:
     if record is None:
         raise fail(path, f"{what}: license {value!r} has no record in rules/licenses")
     return value
-
-
-def load_data_yaml(path: Path) -> Any:
-    """A knowledge file (ours, trusted) parsed by libyaml: the pure-Python loader took half a second of every
-    process's first audit on the repository catalogue alone."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
 
 
 def read_records(folder: Path, parse: Callable[[Mapping[str, Any], Path], R], key: Callable[[R], str]) -> list[R]:

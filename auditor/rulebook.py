@@ -8,15 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from auditor._resources import data_dir
+from auditor._resources import data_dir, load_data_yaml
 from auditor.findings import SEVERITIES, Severity
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 _REQUIRED = ("id", "title", "severity", "criterion", "rationale", "reference")
 
@@ -85,7 +78,7 @@ def load_catalog(folder: Path) -> RuleCatalog:
     """Read every rules/*.yaml pack in a folder (sorted, for a stable order)."""
     rules: dict[str, Rule] = {}
     for path in sorted(folder.glob("*.yaml")):
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        doc = load_data_yaml(path)
         entries = doc.get("rules") if isinstance(doc, dict) else None
         if not isinstance(entries, list):
             raise RuleCatalogError(f"{path.name}: expected a top-level 'rules:' list")

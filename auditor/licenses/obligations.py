@@ -10,17 +10,10 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-import yaml
-
-from auditor._resources import data_dir
+from auditor._resources import data_dir, load_data_yaml
 from auditor.licenses.catalog import CONDITIONS, LicenseRecord
 from auditor.lineage.effective import EffectiveTerms, TermSource
 from auditor.verdict import Obligation, ObligationLevel
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +31,7 @@ class ObligationsError(ValueError):
 @cache
 def duties() -> tuple[dict[str, Duty], dict[str, Duty]]:
     """Duties by license condition, and by commercial-use status (``conditional``)."""
-    doc: Any = yaml.load(
-        (data_dir("rules") / "obligations" / "conditions.yaml").read_text(encoding="utf-8"), Loader=_Loader
-    )
+    doc: Any = load_data_yaml(data_dir("rules") / "obligations" / "conditions.yaml")
     conditions: dict[str, Duty] = {}
     for code, entry in (doc.get("conditions") or {}).items():
         if code not in CONDITIONS:

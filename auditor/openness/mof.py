@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from auditor._resources import data_dir
-from auditor.knowledge import load_data_yaml
+from auditor._resources import data_dir, load_data_yaml
 
 Status = Literal["included", "unlicensed", "invalid", "missing"]
 REPORT, PAPER = "Technical report", "Research paper"

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from auditor._resources import data_dir
-from auditor.knowledge import literal_alternation, load_data_yaml
+from auditor._resources import data_dir, load_data_yaml
+from auditor.knowledge import literal_alternation
 
 ROLES = frozenset({
     "library", "training-framework", "training-code", "evaluation-harness", "evaluation-code", "quantizer",

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal
 
-from auditor._resources import data_dir
-from auditor.knowledge import load_data_yaml
+from auditor._resources import data_dir, load_data_yaml
 
 Verdict = Literal["safe", "code-running", "unknown"]
 UNRESOLVED = "<unresolved>"  # a STACK_GLOBAL whose module or name the scan could not follow
