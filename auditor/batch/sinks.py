@@ -27,15 +27,18 @@ class Sink(Protocol):
     def close(self) -> str | None: ...
 
 
-def open_sink(fmt: str, output: Path | None, total: int, *, append: bool = False) -> Sink:
-    """The sink for a format and destination (standard output when ``output`` is None)."""
+def open_sink(
+    fmt: str, output: Path | None, total: int, *, append: bool = False, full_report: str | None = None
+) -> Sink:
+    """The sink for a format and destination (standard output when ``output`` is None); ``full_report`` is where
+    the Markdown report points when it must leave models out."""
     if fmt == "jsonl":
         return JsonLinesSink(_open(output, "a" if append else "w"), output)
     if fmt == "json":
         return JsonSink(_open(output, "w"), output, total)
     if fmt == "html" and output is not None and not (total == 1 and output.suffix.lower() in (".html", ".htm")):
         return HtmlFolderSink(output)
-    return DocumentSink(fmt, output)
+    return DocumentSink(fmt, output, full_report)
 
 
 def _open(output: Path | None, mode: str) -> IO[str]:
@@ -127,18 +130,24 @@ class DocumentSink:
 
     how: Render = "result"
 
-    def __init__(self, fmt: str, output: Path | None) -> None:
-        self.fmt, self.output = fmt, output
+    def __init__(self, fmt: str, output: Path | None, full_report: str | None = None) -> None:
+        self.fmt, self.output, self.full_report = fmt, output, full_report
         self.results: list[Any] = []
 
     def write(self, outcome: Outcome) -> None:
         self.results.append(outcome.result)
 
-    def close(self) -> str | None:
+    def _render(self) -> str:
         from auditor.render import RENDERERS
+        from auditor.render.markdown_format import render_markdown
 
+        if self.fmt == "md":
+            return render_markdown(self.results, full_report=self.full_report)
+        return RENDERERS[self.fmt](self.results)
+
+    def close(self) -> str | None:
         if self.output is None:
-            sys.stdout.write(RENDERERS[self.fmt](self.results))
+            sys.stdout.write(self._render())
             sys.stdout.flush()
             return None
         try:
@@ -147,7 +156,7 @@ class DocumentSink:
 
                 written = write_html(self.results, self.output)
                 return f"wrote {written[0]}"
-            self.output.write_text(RENDERERS[self.fmt](self.results), encoding="utf-8")
+            self.output.write_text(self._render(), encoding="utf-8")
         except OSError as error:
             raise InputError(f"cannot write {self.output}: {error.strerror}") from error
         return f"wrote {self.output}"
