@@ -158,6 +158,16 @@ class Catalogue:
             self._sites_by_host.setdefault(prefix.split("/", 1)[0], []).append((prefix, entry))
         self._names = names
         self._name_re = _names_regex(names)
+        # Each name's ASCII words (runs of letters, digits and underscores, lower case), by its longest word; a name
+        # without any could match where no word tells, so then every text is searched.
+        self._name_words: dict[bytes, list[frozenset[bytes]]] = {}
+        for name in names:
+            words = frozenset(w.encode() for w in re.findall(r"\w+", name.lower()) if w.isascii())
+            if not words:
+                self._name_words = {}
+                break
+            self._name_words.setdefault(max(words, key=len), []).append(words)
+        self._name_keys = frozenset(self._name_words)
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -182,7 +192,7 @@ class Catalogue:
 
     def names_in(self, text: str) -> list[tuple[Entry, str]]:
         """Entries named in a text (whole words), with the words as written, in text order."""
-        if self._name_re is None:
+        if self._name_re is None or (self._name_keys and text.isascii() and not self._may_name(text)):
             return []
         found = []
         for match in self._name_re.finditer(text):
@@ -191,6 +201,16 @@ class Catalogue:
             if entry is not None:
                 found.append((entry, word))
         return found
+
+    def _may_name(self, text: str) -> bool:
+        """Whether an ASCII text holds every word of some name (a name's words are whole words of any text that
+        names it: a name starts and ends at word edges and its inner separators are the text's), read fast."""
+        words = set(text.encode().translate(_WORDS_ONLY).split())
+        return any(any(name <= words for name in self._name_words[key]) for key in words & self._name_keys)
+
+
+# Bytes of an ASCII text lower-cased, with every character that is not a letter, a digit or "_" made a space.
+_WORDS_ONLY = bytes(c if chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(128)).lower() + b" " * 128
 
 
 def load_catalogue(folder: Path) -> Catalogue:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cached_property
-from urllib.parse import urlsplit
 
 from auditor.facts import CardFacts, Link, Passage
 from auditor.repositories import cues, prose
 from auditor.repositories.roles import URL, Confidence, Reference, model_words, norm
-from auditor.repositories.targets import Target, classify_target, hub_id
+from auditor.repositories.targets import Target, classify_target, hub_id, split_url
 
 _CATALOGUE_ROLE = {
     "library": "library", "training-framework": "library", "quantizer": "quantizer", "benchmark": "benchmark",
@@ -87,13 +86,6 @@ class _Context:
             if len(self._urls_at.get(line, ())) < 3
         ][:1]  # a navigation line's words are not the link's
         return self.said(cues.USER_FACING, self.link.text, *self.labels, *own_words, self.sections[0] or "")
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    except ValueError:
-        return ""
 
 
 class _Owner:
@@ -172,7 +164,7 @@ class CardReader:
         """The role of one link from its target and its context."""
         target = classify_target(link.url, self.model_id)
         context = self._context(link)
-        host = _host(link.url)
+        host = (split_url(link.url) or ("", ""))[0]
         role, confidence, because = self._link_role(link, target, context, host)
         first = (
             target.first_party
@@ -293,7 +285,7 @@ class CardReader:
 
     def _hub_model_role(self, link: Link, target: Target, context: _Context) -> tuple[str, Confidence, str]:
         own = (target.repo or "").lower() == self.model_id.lower()
-        path = urlsplit(link.url).path.lower()
+        path = (split_url(link.url) or ("", ""))[1].lower()
         if own and "/tensorboard" in path:
             return "training-logs", "high", "this repository's TensorBoard"
         if own and ("/tree/" in path or "/blob/" in path):
@@ -306,7 +298,7 @@ class CardReader:
         """A repository outside the catalogue: training or evaluation code when a sentence says so (and is not
         addressed to users), data when the path or the section says so, the project's own repository when the
         anchor, a label or a phrase presents it as such; otherwise a tool, a profile or a citation."""
-        segments = [s for s in urlsplit(link.url).path.split("/") if s]
+        segments = [s for s in (split_url(link.url) or ("", ""))[1].split("/") if s]
         plain, kinds, said = context.plain, context.kinds, context.said
         for sentence in plain:
             words = said(cues.TRAINING_CODE, sentence)
