@@ -134,7 +134,7 @@ def plain_classify(url: str, model_id: str = "") -> Target:
     if entry is None:
         return Target(None, f"{host or url}: not in the catalogue")
     if entry.role in ("host", "dataset-host", "model-hub", "profile", "experiment-tracker", "paper-host", "other"):
-        rule = entry.path_role(path)
+        rule = next((r for r in entry.paths if r.matches(path)), None)
         if rule is not None:
             named = segments[1:3] if host in _HF_HOSTS and segments[:1] == ["datasets"] else segments[:2]
             where = "/".join(named) if named and (len(named) == 2 or host in _HF_HOSTS) else None

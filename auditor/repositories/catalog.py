@@ -45,6 +45,26 @@ class PathRule:
         return self._match(path.lower()) is not None
 
 
+class FirstRule:
+    """The first of some path rules whose glob matches a path, found by one regex: the globs' regexes as alternatives
+    in order, each closed by an empty group that tells which one matched."""
+
+    __slots__ = ("_match", "_rules")
+
+    def __init__(self, rules: Iterable[PathRule]) -> None:
+        self._rules: dict[int, PathRule] = {}
+        pieces = []
+        for rule in rules:
+            source = translate(rule.glob.lower())
+            pieces.append(f"(?:{source})()")
+            self._rules[sum(re.compile(p).groups for p in pieces)] = rule
+        self._match = re.compile("|".join(pieces)).match if pieces else None
+
+    def __call__(self, path: str) -> PathRule | None:
+        match = self._match(path.lower()) if self._match is not None else None
+        return self._rules[match.lastindex] if match is not None and match.lastindex is not None else None
+
+
 @dataclass(frozen=True)
 class Entry:
     """One repository, package or site of the catalogue."""
@@ -64,6 +84,10 @@ class Entry:
     first_party_for: tuple[str, ...] = ()
     note: str | None = None
     source: str = ""
+    _first_path: FirstRule = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_first_path", FirstRule(self.paths))
 
     @property
     def role(self) -> str:
@@ -74,7 +98,7 @@ class Entry:
         return bool(model_id) and any(fnmatchcase(str(model_id).lower(), g.lower()) for g in self.first_party_for)
 
     def path_role(self, path: str) -> PathRule | None:
-        return next((rule for rule in self.paths if rule.matches(path)), None)
+        return self._first_path(path)
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -137,6 +161,7 @@ class Catalogue:
     def __init__(self, entries: tuple[Entry, ...], hints: tuple[PathRule, ...]) -> None:
         self.entries = entries
         self.hints = hints
+        self.hint = FirstRule(hints)  # the first hint that matches a path
         self._github: dict[str, Entry] = {}
         self._hf: dict[str, Entry] = {}
         self._packages: dict[str, Entry] = {}
@@ -206,7 +231,11 @@ class Catalogue:
         """Whether an ASCII text holds every word of some name (a name's words are whole words of any text that
         names it: a name starts and ends at word edges and its inner separators are the text's), read fast."""
         words = set(text.encode().translate(_WORDS_ONLY).split())
-        return any(any(name <= words for name in self._name_words[key]) for key in words & self._name_keys)
+        for key in words & self._name_keys:  # mostly none
+            for name in self._name_words[key]:
+                if name <= words:
+                    return True
+        return False
 
 
 # Bytes of an ASCII text lower-cased, with every character that is not a letter, a digit or "_" made a space.

@@ -123,9 +123,21 @@ _SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
+_PLAIN: dict[str, str] = {}  # texts without their URLs (see without_urls)
+_MOST_REMEMBERED = 1 << 14  # entries of each memo of this module; emptied when full
+
+
 def without_urls(text: str) -> str:
-    """The text with its URLs taken out (a URL's words are not the card's)."""
-    return URL.sub(" ", text) if "/" in text else text  # every URL the pattern takes holds a slash
+    """The text with its URLs taken out (a URL's words are not the card's). Remembered for a text with a slash (every
+    URL the pattern takes holds one): a sentence is read for each link it holds, and sentences recur across cards."""
+    if "/" not in text:
+        return text
+    plain = _PLAIN.get(text)
+    if plain is None:
+        if len(_PLAIN) >= _MOST_REMEMBERED:
+            _PLAIN.clear()
+        plain = _PLAIN[text] = URL.sub(" ", text)
+    return plain
 
 
 def section_kind(title: str | None) -> SectionKind:
@@ -228,7 +240,6 @@ def _factors(items: list[tuple[Any, Any]]) -> set[str] | None:
 # is never taken for it. Bounded: emptied when full.
 _FOUND: dict[tuple[int, str], tuple[re.Pattern[str], str | None]] = {}
 _KINDS: dict[str | None, SectionKind] = {}
-_MOST_REMEMBERED = 1 << 14
 
 
 class CueReader:

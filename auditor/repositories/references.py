@@ -46,6 +46,9 @@ _BUILT_WITH = re.compile(
 _TRAINED_WITH = re.compile(r"\b(trained|pre-?trained|fine-?tuned)\b[^.|]{0,60}\b(using|with)\b")
 _RECIPE = re.compile(r"\b(recipes?|configs?|configurations?|egs|train\w*|scripts?)\b")
 _PRESENTED = re.compile(r"\b(github repo|repository|repo|source code|official)\b")
+_TERMS_PAGE = re.compile(r"terms[-_]of[-_](use|service)|/policies/|/legal/")
+_IN_REPO_FILE = re.compile(r"/(blob|tree)/[^/]+/.")
+_DASH = re.compile(r"[-_]")
 _LABEL = re.compile(r"(?:^|[|•·])\s*[-*+]?\s*([^|:•·]{1,40}?)\s*[:：]\s*$")
 
 
@@ -95,7 +98,7 @@ class _Owner:
         model = hub_id(model_id)
         org = model.split("/")[0] if "/" in model else ""
         self.org = norm(org)
-        self.head = re.split(r"[-_]", org.lower())[0]
+        self.head = _DASH.split(org.lower())[0]
         self.words = [(word, norm(word)) for word in model_words(model_id)]
 
     def owns(self, repo: str | None, *, by_name: bool = True) -> bool:
@@ -190,7 +193,7 @@ class CardReader:
             return self._catalogue_role(target, context)
         if target.role == "base-model" and host in _HF_HOSTS:
             return self._hub_model_role(link, target, context)
-        if link.kind == "license" or re.search(r"terms[-_]of[-_](use|service)|/policies/|/legal/", link.url.lower()):
+        if link.kind == "license" or _TERMS_PAGE.search(link.url.lower()):
             return "license", "high", "a license or terms page"
         if target.role == "training-data":
             data_words = context.data_words()
@@ -254,7 +257,7 @@ class CardReader:
         role = target.role
         labels = [t for t in (context.link.text, *context.labels) if t and not URL.match(t)]
         if role == "training-framework":
-            if re.match(r"/(blob|tree)/[^/]+/.", target.rest):
+            if _IN_REPO_FILE.match(target.rest):
                 words = context.train_code() or context.said(_RECIPE, target.rest.replace("/", " "), *labels)
                 if words:
                     return "training-code", "medium", f'"{words}": a recipe or file of {entry.name} ({target.basis})'

@@ -43,7 +43,7 @@ def _first_party_target(entry: Entry, model_id: str, repo: str | None, rest: str
     """The target of an entry that is the audited model's own code: its training code or its project's repository,
     unless a path hint says the link is to evaluation code, a license, weights or other files of it."""
     code = entry.role == "training-framework" or "training-code" in entry.roles
-    hint = next((h for h in repository_catalogue().hints if rest and h.matches(rest)), None)
+    hint = repository_catalogue().hint(rest) if rest else None
     role = "training-code" if code else "project-repo"
     if hint is not None and hint.role in ("evaluation-code", "license", "weights", "other"):
         role = hint.role
@@ -113,7 +113,7 @@ def _classify(url: str) -> Target | _Found:
         entry = catalogue.github(repo) if host == "github.com" else None
         if entry is not None:
             return _found(entry, f"repository {repo}", repo, rest)
-        hint = next((h for h in catalogue.hints if rest and h.matches(rest)), None)
+        hint = catalogue.hint(rest) if rest else None
         if hint is not None:
             return Target(hint.role, f"path hint {hint.glob}", None, False, repo, rest)
     if host in _HF_HOSTS and segments:
