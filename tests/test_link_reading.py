@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.facts import CardFacts
-from auditor.repositories import cues
+from auditor.repositories import catalog, cues, prose
 from auditor.repositories import references as refs
 from auditor.repositories.catalog import Entry, repository_catalogue
 from auditor.repositories.roles import norm
@@ -218,3 +218,21 @@ def test_needed_words_of_hand_made_patterns() -> None:
     assert cues.needed_words(re.compile(r"a|train")) == ()  # a one-letter branch: not worth it
     assert cues.needed_words(re.compile(r"(train)?ing data")) == ("ing data",)  # optional parts give none
     assert cues.needed_words(re.compile(r"\w+ (corpus|data)+")) == ("corpus", "data")
+
+
+# -- memos -------------------------------------------------------------------------------------------------------------
+def test_remembered_readings_are_fresh_ones_and_stay_bounded(cards: list[CardFacts]) -> None:
+    catalogue = repository_catalogue()
+    passages = [p for card in cards for p in card.passages if p.kind == "sentence"][:3_000]
+    first = [(prose.claims([p]), catalogue.names_in(p.text)) for p in passages]
+    prose._CLAIMED.clear()
+    catalogue._named.clear()
+    assert [(prose.claims([p]), catalogue.names_in(p.text)) for p in passages] == first
+    assert [(prose.claims([p]), catalogue.names_in(p.text)) for p in passages] == first  # now remembered
+    assert any(claimed for claimed, _ in first) and any(named for _, named in first)
+    catalogue.names_in("MMLU").append((catalogue.entries[0], "x"))  # a caller's list is its own
+    assert catalogue.names_in("MMLU") == [(catalogue._names["MMLU"], "MMLU")]
+    for index in range(max(catalog._MOST_REMEMBERED, cues._MOST_REMEMBERED) + 10):
+        catalogue.names_in(f"text {index}")
+        cues.without_urls(f"a/{index}")
+    assert len(catalogue._named) <= catalog._MOST_REMEMBERED and len(cues._PLAIN) <= cues._MOST_REMEMBERED

@@ -193,6 +193,7 @@ class Catalogue:
                 break
             self._name_words.setdefault(max(words, key=len), []).append(words)
         self._name_keys = frozenset(self._name_words)
+        self._named: dict[str, tuple[tuple[Entry, str], ...]] = {}
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -216,16 +217,25 @@ class Catalogue:
         return None
 
     def names_in(self, text: str) -> list[tuple[Entry, str]]:
-        """Entries named in a text (whole words), with the words as written, in text order."""
+        """Entries named in a text (whole words), with the words as written, in text order. Remembered (bounded):
+        the sentences of a catalogue's cards recur."""
+        known = self._named.get(text)
+        if known is None:
+            if len(self._named) >= _MOST_REMEMBERED:
+                self._named.clear()
+            known = self._named[text] = self._find_names(text)
+        return list(known)
+
+    def _find_names(self, text: str) -> tuple[tuple[Entry, str], ...]:
         if self._name_re is None or (self._name_keys and text.isascii() and not self._may_name(text)):
-            return []
+            return ()
         found = []
         for match in self._name_re.finditer(text):
             word = match.group(0)
             entry = self._names.get(word) or self._names.get(word.lower())
             if entry is not None:
                 found.append((entry, word))
-        return found
+        return tuple(found)
 
     def _may_name(self, text: str) -> bool:
         """Whether an ASCII text holds every word of some name (a name's words are whole words of any text that
@@ -237,6 +247,8 @@ class Catalogue:
                     return True
         return False
 
+
+_MOST_REMEMBERED = 1 << 13  # texts whose names are remembered
 
 # Bytes of an ASCII text lower-cased, with every character that is not a letter, a digit or "_" made a space.
 _WORDS_ONLY = bytes(c if chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(128)).lower() + b" " * 128

@@ -124,7 +124,7 @@ _SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
 
 
 _PLAIN: dict[str, str] = {}  # texts without their URLs (see without_urls)
-_MOST_REMEMBERED = 1 << 14  # entries of each memo of this module; emptied when full
+_MOST_REMEMBERED = 1 << 13  # entries of each memo of this module; emptied when full
 
 
 def without_urls(text: str) -> str:

@@ -56,7 +56,7 @@ _NETLOC_END = re.compile(r"[/?#]")
 _PATH_END = re.compile(r"[?#]")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def split_url(url: str) -> tuple[str, str] | None:
     """A URL's host (lower case, without ``www.``) and path, as ``urllib.parse.urlsplit`` reads them; None when it is
     malformed. Remembered: the same links recur across the cards of a catalogue. The common shape (an ``http(s)://``
@@ -93,7 +93,7 @@ def _found(entry: Entry, how: str, repo: str | None, rest: str) -> _Found:
     return entry, repo, rest, target
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _classify(url: str) -> Target | _Found:
     """What the catalogue says of a URL for any model: a target, or the entry it matched (whether that entry is the
     audited model's own code depends on the model). Remembered: the same links recur across the cards of a
