@@ -61,8 +61,9 @@ class _Context:
     ) -> None:
         self.link = link
         self.sentences = sentences  # (text, section, line)
+        self.raw = tuple([text for text, _, _ in sentences])
         self.labels = labels
-        self.plain = [cues.without_urls(s) for s, _, _ in sentences]
+        self.plain = [cues.without_urls(text) for text in self.raw]
         self.sections = [section for _, section, _ in sentences]
         self.kinds = [reader.cues.section_kind(s) for s in self.sections]
         self.texts = ["" if URL.match(link.text) else link.text, *labels, *self.plain]  # anchor, labels, sentences
@@ -83,11 +84,11 @@ class _Context:
 
     def user(self) -> str | None:
         """Words addressed to users in the anchor, the labels, the link's own sentence or its section."""
-        own_words = [
-            s
-            for s, (_, _, line) in zip(self.plain, self.sentences, strict=True)
-            if len(self._urls_at.get(line, ())) < 3
-        ][:1]  # a navigation line's words are not the link's
+        own_words = []  # the first sentence that is not a navigation line (its words are not the link's)
+        for plain, (_, _, line) in zip(self.plain, self.sentences, strict=True):
+            if len(self._urls_at.get(line, ())) < 3:
+                own_words.append(plain)
+                break
         return self.said(cues.USER_FACING, self.link.text, *self.labels, *own_words, self.sections[0] or "")
 
 
@@ -149,7 +150,7 @@ class CardReader:
         line, _, following = link.context.partition(" | ")
         found = self.by_url.get(link.url, [])
         sentences = [(passage.text, passage.section, passage.line) for passage in found]
-        if not any(p.line == link.line for p in found):
+        if link.line not in [passage.line for passage in found]:
             label_only = line.strip(" -*•:>|").lower() in ("", link.text.strip().lower(), link.url.lower())
             sentences.insert(0, (f"{line} {following}" if label_only else line, link.section, link.line))
         labels = []
@@ -172,12 +173,13 @@ class CardReader:
         first = (
             target.first_party
             or self.owner.owns(target.repo, by_name=False)
-            or bool(self.cues.said(cues.OUR, *[s for s, _, _ in context.sentences]))
+            or bool(self.cues.said(cues.OUR, *context.raw))
         )
         own = host in _HF_HOSTS and (target.repo or "").lower() == self.model_id.lower()
-        sentence = next((s for s, _, line in context.sentences if line == link.line), context.sentences[0][0])
+        lines = [line for _, _, line in context.sentences]
+        sentence = context.raw[lines.index(link.line) if link.line in lines else 0]
         return Reference(role, confidence, because, "link", link.line, link.url, None, sentence, target.entry,
-                         first or own, target.repo, own, tuple(s for s, _, _ in context.sentences))  # fmt: skip
+                         first or own, target.repo, own, context.raw)  # fmt: skip
 
     def _link_role(self, link: Link, target: Target, context: _Context, host: str) -> tuple[str, Confidence, str]:
         """The role of a link; the cue words of its context are looked for only in the branches that use them."""
