@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from fnmatch import fnmatchcase
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from auditor.facts import CardFacts
 from auditor.repositories import catalog, cues, prose
 from auditor.repositories import references as refs
-from auditor.repositories.catalog import Entry, repository_catalogue
+from auditor.repositories.catalog import Entry, PathRule, repository_catalogue
 from auditor.repositories.roles import norm
 from auditor.repositories.targets import _CODE_HOSTS, _HF_HOSTS, _MEDIA, Target, classify_target, hub_id, split_url
 from auditor.sources.card import parse_card
@@ -84,10 +85,14 @@ def test_split_url_is_urlsplit(urls: list[str]) -> None:
         assert split_url(url) == plain_split(url), url
 
 
+def matches(rule: PathRule, path: str) -> bool:
+    return fnmatchcase(path.lower(), rule.glob.lower())
+
+
 def _entry_target(entry: Entry, model_id: str, how: str, repo: str | None, rest: str) -> Target:
     if entry.first_party(model_id):
         code = entry.role == "training-framework" or "training-code" in entry.roles
-        hint = next((h for h in repository_catalogue().hints if rest and h.matches(rest)), None)
+        hint = next((h for h in repository_catalogue().hints if rest and matches(h, rest)), None)
         role = "training-code" if code else "project-repo"
         if hint is not None and hint.role in ("evaluation-code", "license", "weights", "other"):
             role = hint.role
@@ -114,7 +119,7 @@ def plain_classify(url: str, model_id: str = "") -> Target:
         entry = catalogue.github(repo) if host == "github.com" else None
         if entry is not None:
             return _entry_target(entry, model_id, f"repository {repo}", repo, rest)
-        hint = next((h for h in catalogue.hints if rest and h.matches(rest)), None)
+        hint = next((h for h in catalogue.hints if rest and matches(h, rest)), None)
         if hint is not None:
             return Target(hint.role, f"path hint {hint.glob}", None, False, repo, rest)
     if host in _HF_HOSTS and segments:
@@ -134,7 +139,7 @@ def plain_classify(url: str, model_id: str = "") -> Target:
     if entry is None:
         return Target(None, f"{host or url}: not in the catalogue")
     if entry.role in ("host", "dataset-host", "model-hub", "profile", "experiment-tracker", "paper-host", "other"):
-        rule = next((r for r in entry.paths if r.matches(path)), None)
+        rule = next((r for r in entry.paths if matches(r, path)), None)
         if rule is not None:
             named = segments[1:3] if host in _HF_HOSTS and segments[:1] == ["datasets"] else segments[:2]
             where = "/".join(named) if named and (len(named) == 2 or host in _HF_HOSTS) else None

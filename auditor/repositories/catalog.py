@@ -5,7 +5,7 @@ dataset host … — so that a dependency is not taken for a model's training co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase, translate
 from functools import cache
@@ -36,18 +36,11 @@ class PathRule:
 
     glob: str
     role: str
-    _match: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:  # the glob's regex, as fnmatchcase would build it, compiled once
-        object.__setattr__(self, "_match", re.compile(translate(self.glob.lower())).match)
-
-    def matches(self, path: str) -> bool:
-        return self._match(path.lower()) is not None
 
 
 class FirstRule:
-    """The first of some path rules whose glob matches a path, found by one regex: the globs' regexes as alternatives
-    in order, each closed by an empty group that tells which one matched."""
+    """The first of some path rules whose glob matches a path (as ``fnmatchcase`` on both lower-cased), found by one
+    regex: the globs' regexes as alternatives in order, each closed by an empty group that tells which one matched."""
 
     __slots__ = ("_match", "_rules")
 
