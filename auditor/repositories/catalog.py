@@ -5,7 +5,7 @@ dataset host … — so that a dependency is not taken for a model's training co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase, translate
 from functools import cache
@@ -36,13 +36,26 @@ class PathRule:
 
     glob: str
     role: str
-    _match: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:  # the glob's regex, as fnmatchcase would build it, compiled once
-        object.__setattr__(self, "_match", re.compile(translate(self.glob.lower())).match)
 
-    def matches(self, path: str) -> bool:
-        return self._match(path.lower()) is not None
+class FirstRule:
+    """The first of some path rules whose glob matches a path (as ``fnmatchcase`` on both lower-cased), found by one
+    regex: the globs' regexes as alternatives in order, each closed by an empty group that tells which one matched."""
+
+    __slots__ = ("_match", "_rules")
+
+    def __init__(self, rules: Iterable[PathRule]) -> None:
+        self._rules: dict[int, PathRule] = {}
+        pieces = []
+        for rule in rules:
+            source = translate(rule.glob.lower())
+            pieces.append(f"(?:{source})()")
+            self._rules[sum(re.compile(p).groups for p in pieces)] = rule
+        self._match = re.compile("|".join(pieces)).match if pieces else None
+
+    def __call__(self, path: str) -> PathRule | None:
+        match = self._match(path.lower()) if self._match is not None else None
+        return self._rules[match.lastindex] if match is not None and match.lastindex is not None else None
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,10 @@ class Entry:
     first_party_for: tuple[str, ...] = ()
     note: str | None = None
     source: str = ""
+    _first_path: FirstRule = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_first_path", FirstRule(self.paths))
 
     @property
     def role(self) -> str:
@@ -74,7 +91,7 @@ class Entry:
         return bool(model_id) and any(fnmatchcase(str(model_id).lower(), g.lower()) for g in self.first_party_for)
 
     def path_role(self, path: str) -> PathRule | None:
-        return next((rule for rule in self.paths if rule.matches(path)), None)
+        return self._first_path(path)
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -137,6 +154,7 @@ class Catalogue:
     def __init__(self, entries: tuple[Entry, ...], hints: tuple[PathRule, ...]) -> None:
         self.entries = entries
         self.hints = hints
+        self.hint = FirstRule(hints)  # the first hint that matches a path
         self._github: dict[str, Entry] = {}
         self._hf: dict[str, Entry] = {}
         self._packages: dict[str, Entry] = {}
@@ -158,6 +176,17 @@ class Catalogue:
             self._sites_by_host.setdefault(prefix.split("/", 1)[0], []).append((prefix, entry))
         self._names = names
         self._name_re = _names_regex(names)
+        # Each name's ASCII words (runs of letters, digits and underscores, lower case), by its longest word; a name
+        # without any could match where no word tells, so then every text is searched.
+        self._name_words: dict[bytes, list[frozenset[bytes]]] = {}
+        for name in names:
+            words = frozenset(w.encode() for w in re.findall(r"\w+", name.lower()) if w.isascii())
+            if not words:
+                self._name_words = {}
+                break
+            self._name_words.setdefault(max(words, key=len), []).append(words)
+        self._name_keys = frozenset(self._name_words)
+        self._named: dict[str, tuple[tuple[Entry, str], ...]] = {}
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -181,16 +210,41 @@ class Catalogue:
         return None
 
     def names_in(self, text: str) -> list[tuple[Entry, str]]:
-        """Entries named in a text (whole words), with the words as written, in text order."""
-        if self._name_re is None:
-            return []
+        """Entries named in a text (whole words), with the words as written, in text order. Remembered (bounded):
+        the sentences of a catalogue's cards recur."""
+        known = self._named.get(text)
+        if known is None:
+            if len(self._named) >= _MOST_REMEMBERED:
+                self._named.clear()
+            known = self._named[text] = self._find_names(text)
+        return list(known)
+
+    def _find_names(self, text: str) -> tuple[tuple[Entry, str], ...]:
+        if self._name_re is None or (self._name_keys and text.isascii() and not self._may_name(text)):
+            return ()
         found = []
         for match in self._name_re.finditer(text):
             word = match.group(0)
             entry = self._names.get(word) or self._names.get(word.lower())
             if entry is not None:
                 found.append((entry, word))
-        return found
+        return tuple(found)
+
+    def _may_name(self, text: str) -> bool:
+        """Whether an ASCII text holds every word of some name (a name's words are whole words of any text that
+        names it: a name starts and ends at word edges and its inner separators are the text's), read fast."""
+        words = set(text.encode().translate(_WORDS_ONLY).split())
+        for key in words & self._name_keys:  # mostly none
+            for name in self._name_words[key]:
+                if name <= words:
+                    return True
+        return False
+
+
+_MOST_REMEMBERED = 1 << 13  # texts whose names are remembered
+
+# Bytes of an ASCII text lower-cased, with every character that is not a letter, a digit or "_" made a space.
+_WORDS_ONLY = bytes(c if chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(128)).lower() + b" " * 128
 
 
 def load_catalogue(folder: Path) -> Catalogue:

@@ -5,7 +5,7 @@ plain text; each names the words it matched so that a role can always be justifi
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from auditor.repositories.roles import URL
 
@@ -123,9 +123,21 @@ _SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
+_PLAIN: dict[str, str] = {}  # texts without their URLs (see without_urls)
+_MOST_REMEMBERED = 1 << 13  # entries of each memo of this module; emptied when full
+
+
 def without_urls(text: str) -> str:
-    """The text with its URLs taken out (a URL's words are not the card's)."""
-    return URL.sub(" ", text) if "/" in text else text  # every URL the pattern takes holds a slash
+    """The text with its URLs taken out (a URL's words are not the card's). Remembered for a text with a slash (every
+    URL the pattern takes holds one): a sentence is read for each link it holds, and sentences recur across cards."""
+    if "/" not in text:
+        return text
+    plain = _PLAIN.get(text)
+    if plain is None:
+        if len(_PLAIN) >= _MOST_REMEMBERED:
+            _PLAIN.clear()
+        plain = _PLAIN[text] = URL.sub(" ", text)
+    return plain
 
 
 def section_kind(title: str | None) -> SectionKind:
@@ -146,7 +158,12 @@ def said(pattern: re.Pattern[str], *texts: str) -> str | None:
 
 
 def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
-    """The first match of a cue in a lower-cased text."""
+    """The first match of a cue in a lower-cased text (searched only if the text holds a word every match holds)."""
+    for word in _needed(pattern) or ("",):
+        if word in low:
+            break
+    else:
+        return None
     if pattern is TRAINING_DATA or pattern is DATA_OBJECT:
         for start in _TRAINING_DATA_STARTS.finditer(low):
             match = pattern.match(low, start.start())
@@ -156,18 +173,81 @@ def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
     return pattern.search(low)
 
 
+# Keyed by the pattern's id (hashing a compiled pattern hashes its whole program), the pattern kept with its words.
+_NEEDED: dict[int, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+_MOST_NEEDED = 16  # more words than this cost more to look for than the cue's own search
+
+
+def _needed(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The words of :func:`needed_words`, worked out once per pattern."""
+    known = _NEEDED.get(id(pattern))
+    if known is None or known[0] is not pattern:
+        if len(_NEEDED) >= 256:  # cues are module constants; a bound all the same
+            _NEEDED.clear()
+        known = _NEEDED[id(pattern)] = (pattern, needed_words(pattern))
+    return known[1]
+
+
+def needed_words(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Literal words one of which every match of the pattern holds (read from its parsed form), or () when there
+    are none worth looking for: fewer than three letters, too many words, or a case-insensitive pattern."""
+    if pattern.flags & re.IGNORECASE:
+        return ()
+    try:
+        words = _factors(list(re._parser.parse(pattern.pattern, pattern.flags)))  # type: ignore[attr-defined]
+    except (re.error, RecursionError):
+        return ()
+    if not words or min(map(len, words)) < 3 or len(words) > _MOST_NEEDED:
+        return ()
+    return tuple(sorted(words))
+
+
+def _factors(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Literal texts one of which every match of a parsed sequence holds: of the choices its parts give (a run of
+    literal characters, or the union over the branches of a group), the one of fewest words of three letters or
+    more; None when no part gives one (only classes, optional parts, assertions)."""
+    constants = re._constants  # type: ignore[attr-defined]
+    choices: list[set[str]] = []
+    run = ""
+    for op, arg in items:
+        if op is constants.LITERAL:
+            run += chr(arg)
+            continue
+        if run:
+            choices.append({run})
+            run = ""
+        inner = None
+        if op is constants.SUBPATTERN and not arg[1] & re.IGNORECASE:
+            inner = _factors(list(arg[3]))
+        elif op is constants.BRANCH:
+            branches = [_factors(list(branch)) for branch in arg[1]]
+            inner = None if any(b is None for b in branches) else set[str]().union(*branches)  # type: ignore[arg-type]
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT) and arg[0] >= 1:
+            inner = _factors(list(arg[2]))
+        if inner:
+            choices.append(inner)
+    if run:
+        choices.append({run})
+    if not choices:
+        return None
+    best = max(choices, key=lambda words: (min(map(len, words)) >= 3, -len(words), min(map(len, words))))
+    return {word for word in best if not any(other != word and other in word for other in best)}
+
+
+# Cue searches remembered across cards: the words a cue finds in a text depend on nothing else, and the texts of a
+# catalogue's cards recur (template sentences, headings, anchor texts, labels). Keyed by the pattern's id (hashing a
+# compiled pattern hashes its whole program), the pattern kept with the words so that an id reused by another pattern
+# is never taken for it. Bounded: emptied when full.
+_FOUND: dict[tuple[int, str], tuple[re.Pattern[str], str | None]] = {}
+_KINDS: dict[str | None, SectionKind] = {}
+
+
 class CueReader:
-    """The cue searches of one card: each (cue, text) pair searched once, since a card's sentences are read against
+    """The cue searches of a card: each (cue, text) pair searched once, since a card's sentences are read against
     the same cues for each link they hold (a row of twenty links is read once, not twenty times), and each heading's
-    kind worked out once. Made per card, never shared."""
+    kind worked out once; what was found is remembered for the next cards too."""
 
-    __slots__ = ("_found", "_kinds")
-
-    def __init__(self) -> None:
-        self._kinds: dict[str | None, SectionKind] = {}
-        # Keyed by the pattern's id (hashing a compiled pattern hashes its whole program); the pattern is kept with
-        # the words so that an id reused by another pattern is never taken for it.
-        self._found: dict[tuple[int, str], tuple[re.Pattern[str], str | None]] = {}
+    __slots__ = ()
 
     def said(self, pattern: re.Pattern[str], *texts: str) -> str | None:
         """The words of the first text that match, or None (as :func:`said`)."""
@@ -175,17 +255,21 @@ class CueReader:
             if not text:
                 continue
             key = (id(pattern), text)
-            known = self._found.get(key)
+            known = _FOUND.get(key)
             if known is None or known[0] is not pattern:
+                if len(_FOUND) >= _MOST_REMEMBERED:
+                    _FOUND.clear()
                 match = find(pattern, text.lower())
-                known = self._found[key] = (pattern, match.group(0) if match else None)
+                known = _FOUND[key] = (pattern, match.group(0) if match else None)
             if known[1] is not None:
                 return known[1]
         return None
 
     def section_kind(self, title: str | None) -> SectionKind:
-        """As :func:`section_kind`, once per heading of the card."""
-        kind = self._kinds.get(title)
+        """As :func:`section_kind`, once per heading."""
+        kind = _KINDS.get(title)
         if kind is None:
-            kind = self._kinds[title] = section_kind(title)
+            if len(_KINDS) >= _MOST_REMEMBERED:
+                _KINDS.clear()
+            kind = _KINDS[title] = section_kind(title)
         return kind

@@ -247,23 +247,39 @@ def _block(passage: Passage, read: cues.CueReader) -> list[Reference]:
 
 def claims(passages: Iterable[Passage]) -> list[Reference]:
     """Sentences saying code, data or logs are (or will be) released: intent, or a pointer without proof."""
-    references = []
-    for passage in passages:
-        if passage.kind != "sentence":
-            continue
-        low = cues.without_urls(passage.text.lower())
-        if not _CLAIM_WORDS.search(low):
-            continue
-        promise = cues.said(cues.PROMISE, low)
-        if not (promise or _RELEASE_VERB.search(low)) or (cues.said(cues.NEGATION, low) and not promise):
-            continue
-        for role, pattern in _CLAIMS:
-            words = pattern.search(low)
-            if words:
-                what = "a promise" if promise else "a claim"
-                references.append(Reference(role, "medium", f'{what} in prose: "{words.group(0)}"', "claim",
-                                            passage.line, None, None, passage.text))  # fmt: skip
-    return references
+    return [
+        Reference(role, "medium", because, "claim", passage.line, None, None, passage.text)
+        for passage in passages
+        if passage.kind == "sentence"
+        for role, because in _claimed(passage.text)
+    ]
+
+
+# What a sentence claims, remembered across cards (sentences recur: templates, boilerplate); emptied when full.
+_CLAIMED: dict[str, tuple[tuple[str, str], ...]] = {}
+_MOST_REMEMBERED = 1 << 13
+
+
+def _claimed(text: str) -> tuple[tuple[str, str], ...]:
+    """The roles a sentence claims (or promises) released, each with the words that say so."""
+    known = _CLAIMED.get(text)
+    if known is None:
+        if len(_CLAIMED) >= _MOST_REMEMBERED:
+            _CLAIMED.clear()
+        known = _CLAIMED[text] = _read_claims(text)
+    return known
+
+
+def _read_claims(text: str) -> tuple[tuple[str, str], ...]:
+    low = cues.without_urls(text.lower())
+    if not _CLAIM_WORDS.search(low):
+        return ()
+    promise = cues.said(cues.PROMISE, low)
+    if not (promise or _RELEASE_VERB.search(low)) or (cues.said(cues.NEGATION, low) and not promise):
+        return ()
+    what = "a promise" if promise else "a claim"
+    return tuple((role, f'{what} in prose: "{words.group(0)}"') for role, pattern in _CLAIMS
+                 if (words := pattern.search(low)))  # fmt: skip
 
 
 def config_datasets(text: str) -> list[str]:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import cached_property
-from urllib.parse import urlsplit
 
 from auditor.facts import CardFacts, Link, Passage
 from auditor.repositories import cues, prose
 from auditor.repositories.roles import URL, Confidence, Reference, model_words, norm
-from auditor.repositories.targets import Target, classify_target, hub_id
+from auditor.repositories.targets import Target, classify_target, hub_id, split_url
 
 _CATALOGUE_ROLE = {
     "library": "library", "training-framework": "library", "quantizer": "quantizer", "benchmark": "benchmark",
@@ -47,6 +46,9 @@ _BUILT_WITH = re.compile(
 _TRAINED_WITH = re.compile(r"\b(trained|pre-?trained|fine-?tuned)\b[^.|]{0,60}\b(using|with)\b")
 _RECIPE = re.compile(r"\b(recipes?|configs?|configurations?|egs|train\w*|scripts?)\b")
 _PRESENTED = re.compile(r"\b(github repo|repository|repo|source code|official)\b")
+_TERMS_PAGE = re.compile(r"terms[-_]of[-_](use|service)|/policies/|/legal/")
+_IN_REPO_FILE = re.compile(r"/(blob|tree)/[^/]+/.")
+_DASH = re.compile(r"[-_]")
 _LABEL = re.compile(r"(?:^|[|•·])\s*[-*+]?\s*([^|:•·]{1,40}?)\s*[:：]\s*$")
 
 
@@ -59,8 +61,9 @@ class _Context:
     ) -> None:
         self.link = link
         self.sentences = sentences  # (text, section, line)
+        self.raw = tuple([text for text, _, _ in sentences])
         self.labels = labels
-        self.plain = [cues.without_urls(s) for s, _, _ in sentences]
+        self.plain = [cues.without_urls(text) for text in self.raw]
         self.sections = [section for _, section, _ in sentences]
         self.kinds = [reader.cues.section_kind(s) for s in self.sections]
         self.texts = ["" if URL.match(link.text) else link.text, *labels, *self.plain]  # anchor, labels, sentences
@@ -81,19 +84,12 @@ class _Context:
 
     def user(self) -> str | None:
         """Words addressed to users in the anchor, the labels, the link's own sentence or its section."""
-        own_words = [
-            s
-            for s, (_, _, line) in zip(self.plain, self.sentences, strict=True)
-            if len(self._urls_at.get(line, ())) < 3
-        ][:1]  # a navigation line's words are not the link's
+        own_words = []  # the first sentence that is not a navigation line (its words are not the link's)
+        for plain, (_, _, line) in zip(self.plain, self.sentences, strict=True):
+            if len(self._urls_at.get(line, ())) < 3:
+                own_words.append(plain)
+                break
         return self.said(cues.USER_FACING, self.link.text, *self.labels, *own_words, self.sections[0] or "")
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    except ValueError:
-        return ""
 
 
 class _Owner:
@@ -103,7 +99,7 @@ class _Owner:
         model = hub_id(model_id)
         org = model.split("/")[0] if "/" in model else ""
         self.org = norm(org)
-        self.head = re.split(r"[-_]", org.lower())[0]
+        self.head = _DASH.split(org.lower())[0]
         self.words = [(word, norm(word)) for word in model_words(model_id)]
 
     def owns(self, repo: str | None, *, by_name: bool = True) -> bool:
@@ -154,7 +150,7 @@ class CardReader:
         line, _, following = link.context.partition(" | ")
         found = self.by_url.get(link.url, [])
         sentences = [(passage.text, passage.section, passage.line) for passage in found]
-        if not any(p.line == link.line for p in found):
+        if link.line not in [passage.line for passage in found]:
             label_only = line.strip(" -*•:>|").lower() in ("", link.text.strip().lower(), link.url.lower())
             sentences.insert(0, (f"{line} {following}" if label_only else line, link.section, link.line))
         labels = []
@@ -172,17 +168,18 @@ class CardReader:
         """The role of one link from its target and its context."""
         target = classify_target(link.url, self.model_id)
         context = self._context(link)
-        host = _host(link.url)
+        host = (split_url(link.url) or ("", ""))[0]
         role, confidence, because = self._link_role(link, target, context, host)
         first = (
             target.first_party
             or self.owner.owns(target.repo, by_name=False)
-            or bool(self.cues.said(cues.OUR, *[s for s, _, _ in context.sentences]))
+            or bool(self.cues.said(cues.OUR, *context.raw))
         )
         own = host in _HF_HOSTS and (target.repo or "").lower() == self.model_id.lower()
-        sentence = next((s for s, _, line in context.sentences if line == link.line), context.sentences[0][0])
+        lines = [line for _, _, line in context.sentences]
+        sentence = context.raw[lines.index(link.line) if link.line in lines else 0]
         return Reference(role, confidence, because, "link", link.line, link.url, None, sentence, target.entry,
-                         first or own, target.repo, own, tuple(s for s, _, _ in context.sentences))  # fmt: skip
+                         first or own, target.repo, own, context.raw)  # fmt: skip
 
     def _link_role(self, link: Link, target: Target, context: _Context, host: str) -> tuple[str, Confidence, str]:
         """The role of a link; the cue words of its context are looked for only in the branches that use them."""
@@ -198,7 +195,7 @@ class CardReader:
             return self._catalogue_role(target, context)
         if target.role == "base-model" and host in _HF_HOSTS:
             return self._hub_model_role(link, target, context)
-        if link.kind == "license" or re.search(r"terms[-_]of[-_](use|service)|/policies/|/legal/", link.url.lower()):
+        if link.kind == "license" or _TERMS_PAGE.search(link.url.lower()):
             return "license", "high", "a license or terms page"
         if target.role == "training-data":
             data_words = context.data_words()
@@ -262,7 +259,7 @@ class CardReader:
         role = target.role
         labels = [t for t in (context.link.text, *context.labels) if t and not URL.match(t)]
         if role == "training-framework":
-            if re.match(r"/(blob|tree)/[^/]+/.", target.rest):
+            if _IN_REPO_FILE.match(target.rest):
                 words = context.train_code() or context.said(_RECIPE, target.rest.replace("/", " "), *labels)
                 if words:
                     return "training-code", "medium", f'"{words}": a recipe or file of {entry.name} ({target.basis})'
@@ -293,7 +290,7 @@ class CardReader:
 
     def _hub_model_role(self, link: Link, target: Target, context: _Context) -> tuple[str, Confidence, str]:
         own = (target.repo or "").lower() == self.model_id.lower()
-        path = urlsplit(link.url).path.lower()
+        path = (split_url(link.url) or ("", ""))[1].lower()
         if own and "/tensorboard" in path:
             return "training-logs", "high", "this repository's TensorBoard"
         if own and ("/tree/" in path or "/blob/" in path):
@@ -306,7 +303,7 @@ class CardReader:
         """A repository outside the catalogue: training or evaluation code when a sentence says so (and is not
         addressed to users), data when the path or the section says so, the project's own repository when the
         anchor, a label or a phrase presents it as such; otherwise a tool, a profile or a citation."""
-        segments = [s for s in urlsplit(link.url).path.split("/") if s]
+        segments = [s for s in (split_url(link.url) or ("", ""))[1].split("/") if s]
         plain, kinds, said = context.plain, context.kinds, context.said
         for sentence in plain:
             words = said(cues.TRAINING_CODE, sentence)

@@ -43,12 +43,16 @@ class Reference:
     context: tuple[str, ...] = ()  # every sentence of the card that mentions it (terms may be stated in any)
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def model_words(model_id: str) -> set[str]:
     """The words of a model's name (four letters or more): a name that is the model's is not a dataset's."""
     name = hub_id(model_id).split("/")[-1].lower()
-    return {w for w in re.split(r"[^a-z0-9]+", name) if len(w) >= 4 and not w.isdigit()}
+    return {w for w in _NOT_ALNUM.split(name) if len(w) >= 4 and not w.isdigit()}
 
 
 def norm(text: str) -> str:
     """Lower-case letters and digits only (QwenLM ~ qwenlm, ibm-granite ~ ibmgranite)."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    low = text.lower()
+    return low if low.isascii() and low.isalnum() else _NOT_ALNUM.sub("", low)

@@ -6,6 +6,7 @@ GitHub/Hub/package match, then the site's path rules, then the path hints for re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -38,30 +39,72 @@ def hub_id(model_id: str) -> str:
     return model_id if "/" in model_id or "__" not in model_id else model_id.replace("__", "/", 1)
 
 
-def _entry_target(entry: Entry, model_id: str, how: str, repo: str | None, rest: str) -> Target:
-    if entry.first_party(model_id):
-        code = entry.role == "training-framework" or "training-code" in entry.roles
-        hint = next((h for h in repository_catalogue().hints if rest and h.matches(rest)), None)
-        role = "training-code" if code else "project-repo"
-        if hint is not None and hint.role in ("evaluation-code", "license", "weights", "other"):
-            role = hint.role
-        return Target(role, f"catalogue: {entry.name} is first party for {model_id}", entry, True, repo, rest)
-    return Target(entry.role, f"catalogue: {entry.name} ({entry.role}, {how})", entry, False, repo, rest)
+def _first_party_target(entry: Entry, model_id: str, repo: str | None, rest: str) -> Target:
+    """The target of an entry that is the audited model's own code: its training code or its project's repository,
+    unless a path hint says the link is to evaluation code, a license, weights or other files of it."""
+    code = entry.role == "training-framework" or "training-code" in entry.roles
+    hint = repository_catalogue().hint(rest) if rest else None
+    role = "training-code" if code else "project-repo"
+    if hint is not None and hint.role in ("evaluation-code", "license", "weights", "other"):
+        role = hint.role
+    return Target(role, f"catalogue: {entry.name} is first party for {model_id}", entry, True, repo, rest)
+
+
+# An http(s) URL without white space whose host part has no brackets, user info or escapes: the common shape.
+_PLAIN_URL = re.compile(r"https?://[^\[\]@%\s/?#]*(?:[/?#]\S*)?")
+_NETLOC_END = re.compile(r"[/?#]")
+_PATH_END = re.compile(r"[?#]")
 
 
 @lru_cache(maxsize=4096)
-def classify_target(url: str, model_id: str = "") -> Target:
-    """The target's role from the catalogue (never from the card's words). Remembered: the same links recur across
-    the cards of a catalogue."""
-    catalogue = repository_catalogue()
+def split_url(url: str) -> tuple[str, str] | None:
+    """A URL's host (lower case, without ``www.``) and path, as ``urllib.parse.urlsplit`` reads them; None when it is
+    malformed. Remembered: the same links recur across the cards of a catalogue. The common shape (an ``http(s)://``
+    URL in plain ASCII) is cut by hand, the same way; any other goes to urlsplit."""
+    if url.isascii() and _PLAIN_URL.fullmatch(url):
+        rest = url[url.index("//") + 2 :]
+        end = _NETLOC_END.search(rest)
+        netloc, path = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+        cut = _PATH_END.search(path)
+        return netloc.partition(":")[0].lower().removeprefix("www."), path[: cut.start()] if cut else path
     try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").lower().removeprefix("www.")
+        parts = urlsplit(url)
+        return (parts.hostname or "").lower().removeprefix("www."), parts.path
     except ValueError:
-        return Target(None, "a malformed URL")
-    path = unquote(parts.path)
-    segments = [s for s in path.split("/") if s]
+        return None
+
+
+def classify_target(url: str, model_id: str = "") -> Target:
+    """The target's role from the catalogue (never from the card's words)."""
+    found = _classify(url)
+    if isinstance(found, Target):
+        return found
+    entry, repo, rest, target = found
     model_id = hub_id(model_id)
+    return _first_party_target(entry, model_id, repo, rest) if entry.first_party(model_id) else target
+
+
+_Found = tuple[Entry, str | None, str, Target]
+
+
+def _found(entry: Entry, how: str, repo: str | None, rest: str) -> _Found:
+    """A catalogue entry matched, with its target for any model it is not first party for."""
+    target = Target(entry.role, f"catalogue: {entry.name} ({entry.role}, {how})", entry, False, repo, rest)
+    return entry, repo, rest, target
+
+
+@lru_cache(maxsize=4096)
+def _classify(url: str) -> Target | _Found:
+    """What the catalogue says of a URL for any model: a target, or the entry it matched (whether that entry is the
+    audited model's own code depends on the model). Remembered: the same links recur across the cards of a
+    catalogue."""
+    catalogue = repository_catalogue()
+    split = split_url(url.strip())
+    if split is None:
+        return Target(None, "a malformed URL")
+    host, raw_path = split
+    path = unquote(raw_path)
+    segments = [s for s in path.split("/") if s]
     if path.lower().endswith(_MEDIA):
         return Target("other", "an image or media file")
     if host in _CODE_HOSTS and len(segments) >= 2:
@@ -69,8 +112,8 @@ def classify_target(url: str, model_id: str = "") -> Target:
         rest = "/" + "/".join(segments[2:]) if len(segments) > 2 else ""
         entry = catalogue.github(repo) if host == "github.com" else None
         if entry is not None:
-            return _entry_target(entry, model_id, f"repository {repo}", repo, rest)
-        hint = next((h for h in catalogue.hints if rest and h.matches(rest)), None)
+            return _found(entry, f"repository {repo}", repo, rest)
+        hint = catalogue.hint(rest) if rest else None
         if hint is not None:
             return Target(hint.role, f"path hint {hint.glob}", None, False, repo, rest)
     if host in _HF_HOSTS and segments:
@@ -81,11 +124,11 @@ def classify_target(url: str, model_id: str = "") -> Target:
             entry = catalogue.hub(hub) or (catalogue.hub(named[-1]) if len(named) == 1 else None)
             inside = "/" + "/".join(segments[len(named) + (kind != "models") :])
             if entry is not None:
-                return _entry_target(entry, model_id, f"Hub id {hub}", hub, inside.rstrip("/"))
+                return _found(entry, f"Hub id {hub}", hub, inside.rstrip("/"))
     if host == "pypi.org" and segments[:1] == ["project"] and len(segments) >= 2:
         entry = catalogue.package(segments[1])
         if entry is not None:
-            return _entry_target(entry, model_id, f"package {segments[1]}", None, "")
+            return _found(entry, f"package {segments[1]}", None, "")
     entry = catalogue.site(host, path)
     if entry is None:
         return Target(None, f"{host or url}: not in the catalogue")
@@ -95,4 +138,4 @@ def classify_target(url: str, model_id: str = "") -> Target:
             named = segments[1:3] if host in _HF_HOSTS and segments[:1] == ["datasets"] else segments[:2]
             where = "/".join(named) if named and (len(named) == 2 or host in _HF_HOSTS) else None
             return Target(rule.role, f"{entry.name}: path {rule.glob}", None, False, where)
-    return _entry_target(entry, model_id, f"site {host}", None, "")
+    return _found(entry, f"site {host}", None, "")
