@@ -285,21 +285,35 @@ class PatternIndex:
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
         self._always: list[int] = []
-        self._by_anchor: dict[str, list[int]] = {}
+        by_anchor: dict[str, set[int]] = {}
         for index, pattern in enumerate(self.patterns):
             anchors = _literal_prefixes(pattern.pattern)
             if anchors is None:
                 self._always.append(index)
             for anchor in anchors or ():
-                self._by_anchor.setdefault(anchor, []).append(index)
+                by_anchor.setdefault(anchor, set()).add(index)
+        # An anchor found at a position stands for every anchor it starts with (they are there too).
+        self._found: dict[str, frozenset[int]] = {
+            anchor: frozenset(i for other, indices in by_anchor.items() if anchor.startswith(other) for i in indices)
+            for anchor in by_anchor
+        }
+        self._finder = re.compile(literal_alternation(by_anchor)) if by_anchor else None
 
     def candidates(self, text: str) -> list[int]:
-        """The indices of the patterns that may match ``text``, in order."""
-        folded = text.casefold()
+        """The indices of the patterns that may match ``text``, in order.
+
+        The anchor regex finds the longest anchor at the next position where one starts; searching again one
+        character further finds every position, so every anchor in the text is seen (tests/test_pattern_index.py
+        checks this against testing each anchor as a substring)."""
         chosen = set(self._always)
-        for anchor, indices in self._by_anchor.items():
-            if anchor in folded:
-                chosen.update(indices)
+        finder = self._finder
+        if finder is None:
+            return sorted(chosen)
+        folded = text.casefold()
+        found = finder.search(folded)
+        while found is not None:
+            chosen.update(self._found[found.group()])
+            found = finder.search(folded, found.start() + 1)
         return sorted(chosen)
 
 

@@ -65,7 +65,7 @@ def match_datasets(text: str, catalog: DatasetCatalog | None = None) -> list[Dat
     catalog = catalog or dataset_catalog()
     text = text[:MAX_TEXT]
     hits: list[DatasetMatch] = []
-    hub_regex = _hub_regex(catalog)
+    hub_regex = _hub_regex(catalog) if "/" in text else None  # every Hub id is org/name (knowledge.repo_ids)
     if hub_regex is not None:
         for found in hub_regex.finditer(text):
             record = catalog.hub_ids[found.group(0).lower()]

@@ -97,7 +97,7 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
     catalog = catalog or family_catalog()
     text = text[: MAX_NAME_TEXT if scope == "name" else MAX_TEXT]
     hits: list[FamilyMatch] = []
-    repo_regex = _repo_regex(catalog)
+    repo_regex = _repo_regex(catalog) if "/" in text else None  # every repo id is org/name (knowledge.repo_ids)
     if repo_regex is not None:
         for found in repo_regex.finditer(text):
             family, version = catalog.repos[found.group(0).lower()]
