@@ -156,9 +156,30 @@ class _Candidate:
     link_text: bool = False
 
 
+_SKIP_VERB = (
+    r"[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|derived|quanti[sz]|merged|"
+    r"a\s+(?:fine-?tune|derivative))"
+)
+_SKIP_MODAL = r"\b[^.;]{0,60}\b(?:can|may|could|should|might|want|need|wish|like)\b"
+# _SKIP_CLAUSE without the word boundary before each alternative, case-sensitive: searched in lower-case ASCII text
+# it finds every match of _SKIP_CLAUSE (and a few more), and each alternative starts with a letter, which the regex
+# engine skips to (a pattern starting with a word boundary is tried at every position, ten times slower).
+_SKIP_CLAUSE_GATE = re.compile(
+    "|".join(
+        (*(f"{word}\\b{_SKIP_VERB}" for word in ("not", "n't", "never", r"no\s+longer", "without")),
+         *(f"{word}{_SKIP_MODAL}" for word in ("you", "your", "users?")),
+         r"as\s+a\s+(?:basis|base|starting\s+point)\b", r"for\s+(?:further\s+)?fine[- ]?tuning\b",
+         *(f"{words}\\b" for words in (r"will\s+be", r"plan\s+to", "planning", r"coming\s+soon", r"stay\s+tuned",
+                                       r"in\s+the\s+future", r"if\s+you", r"refer\s+to", r"downstream\s+of")))
+    )
+)  # fmt: skip
+
+
 def states_no_derivation(text: str) -> bool:
     """True when a sentence's derivation words are negated, advice to the reader or a plan ("hasn't been
     fine-tuned", "use it as a basis for your fine-tuned model", "will be fine-tuned")."""
+    if text.isascii() and _SKIP_CLAUSE_GATE.search(text.lower()) is None:
+        return False
     return _SKIP_CLAUSE.search(text) is not None
 
 
@@ -244,7 +265,7 @@ def _candidates(clause: str, links: list[Link], truncated: bool = False) -> list
             found.append(_Candidate(url.start(), url.end(), url.group(0), hub_id, None))
     masked = _OTHER_URL.sub(lambda m: " " * len(m.group(0)), masked)
     linked = [h for h in (hub_id_of_url(link.url) for link in links) if h]
-    for bare in _BARE_ID.finditer(masked):
+    for bare in _BARE_ID.finditer(masked) if "/" in masked else ():  # an id is org/name
         text = bare.group(1)
         # the card parser cuts long lines: an id cut at the end is completed from the line's links, or dropped
         full = next((h for h in linked if h.lower().startswith(text.lower())), None)
