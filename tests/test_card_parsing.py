@@ -10,10 +10,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor import parse_card
 from auditor.sources.body import (
@@ -21,7 +24,9 @@ from auditor.sources.body import (
     _CLAIM_WORDS,
     _DERIVATION_WORDS,
     _LICENSE_HINT_WORDS,
+    _URL,
     _clean,
+    _host_and_path,
     _markdown_links,
     _strip_markup,
     classify_url,
@@ -175,6 +180,33 @@ def test_links_are_classified() -> None:
 )
 def test_url_classification(url: str, kind: str) -> None:
     assert classify_url(url) == kind
+
+
+def _library_host_and_path(url: str) -> tuple[str, str]:
+    split = urlsplit(url)
+    return (split.hostname or "").lower(), split.path
+
+
+def test_urls_are_split_as_urlsplit_splits_them_on_every_real_card_link() -> None:
+    urls = {m.group(0) for path in (*CARDS.glob("*/README.md"), *CARDS_BULK.glob("*.md"))
+            for m in _URL.finditer(path.read_text(encoding="utf-8", errors="replace"))}  # fmt: skip
+    assert len(urls) > 4_000
+    for url in urls:
+        assert _host_and_path(url) == _library_host_and_path(url), url
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(st.sampled_from(["https://", "HTTP://", "git+ssh://", "http:/", "1http://", "https:///", ""]),
+       st.text(alphabet="aZ9.-_@:[]/?#%+ \t\néü", max_size=30))  # fmt: skip
+def test_urls_are_split_as_urlsplit_splits_them_on_generated_text(scheme: str, rest: str) -> None:
+    url = scheme + rest
+    try:
+        expected = _library_host_and_path(url)
+    except ValueError:  # an IPv6 or NFKC-ambiguous host the library refuses: so must the split
+        with pytest.raises(ValueError):
+            _host_and_path(url)
+        return
+    assert _host_and_path(url) == expected
 
 
 def test_headings_in_code_fences_are_not_sections() -> None:
@@ -386,7 +418,8 @@ def test_linear_markup_stripping_equals_the_regex() -> None:
 
 
 def test_clean_and_hints_equal_the_plain_patterns() -> None:
-    """_clean skips markup stripping on lines without markup; hint words are one alternative per first character."""
+    """_clean drops emphasis directly on lines without links or tags; hint words are one alternative per first
+    character."""
     hints = re.compile("|".join((*_CLAIM_WORDS, *_DERIVATION_WORDS, *_LICENSE_HINT_WORDS)))
     pieces = ["<b>", "*", "_", "`", "[t](u)", "a", " ", "\t", "released under", "open", "licen", "基于", "商业"]
     pieces += ["on top", "Licensed", "research", "merge", "quantized", "xor", "Fine-Tuned", "x" * 50]
