@@ -189,7 +189,13 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
     if lines and lines[-1] == "":
         lines.pop()  # a final newline ends the last line; it does not start another
     carriage_returns = "\r" in body
+    # In ASCII text the hint words are searched in the whole body, from the start of a line to the next hint:
+    # no hint word holds a line end, so a line holds one exactly when the next hint at or after its start is in it.
+    lower_body = body.lower() if body.isascii() else None
+    hint = -1  # where the next hint word at or after the current line's start is
+    start = 0  # where the current line starts in the body
     for line_no, line in enumerate(lines, start=line_offset + 1):
+        line_start, start = start, start + len(line) + 1
         if carriage_returns:
             line = line.rstrip("\r")
         if line.startswith(_FENCE_STARTS) and _FENCE.match(line):
@@ -209,9 +215,16 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
             links_full = _collect_links(line, line_no, facts.links, seen_urls, section, following)
         if in_fence or not line:
             continue  # prose only below
-        low = line.lower()
-        if not _ANY_HINT.search(low):
+        if lower_body is None:
+            has_hint = _ANY_HINT.search(line.lower()) is not None
+        else:
+            if hint < line_start:
+                found = _ANY_HINT.search(lower_body, line_start)
+                hint = found.start() if found else len(lower_body)
+            has_hint = hint < line_start + len(line)
+        if not has_hint:
             continue
+        low = line.lower()
         if len(facts.claims) < MAX_CLAIMS and _CLAIM_HINT.search(low) and _CLAIM.search(line):
             section = current[0] if current else None
             facts.claims.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
@@ -292,7 +305,9 @@ _EMPHASIS = re.compile(r"[*_`]+")
 _HTML_TABLE_LINE = re.compile(r"\s*<t[dhr][\s>]", re.IGNORECASE)
 
 
-_MARKUP = re.compile(r"<[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\)")
+# Tags, emphasis and links: <[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\), each alternative written to start with
+# a literal so that the regex engine skips to where one can start (a link's text is group 1 or, after "!", group 2).
+_MARKUP = re.compile(r"<[^>]{0,200}>|\*[*_`]{0,2}|_[*_`]{0,2}|`[*_`]{0,2}|\[([^\]]*)\]\([^)]*\)|!\[([^\]]*)\]\([^)]*\)")
 _MARKUP_STARTS = 16  # up to this many '[' and '<', _MARKUP's retries cost at most 16 scans of the line
 
 
@@ -308,7 +323,7 @@ def _clean(text: str) -> str:
 
 
 def _link_text(match: re.Match[str]) -> str:
-    return match.group(1) or ""
+    return match.group(1) or match.group(2) or ""
 
 
 def _strip_markup(text: str) -> str:
