@@ -30,6 +30,7 @@ from auditor.sources.body import (
     _markdown_links,
     _strip_markup,
     classify_url,
+    parse_body,
 )
 from auditor.sources.card import string_list
 from tests.conftest import CARDS, CARDS_BULK
@@ -523,3 +524,19 @@ def test_local_audit_does_not_import_huggingface_hub(tmp_path: Path) -> None:
     )
     run = subprocess.run([sys.executable, "-c", code, str(card)], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_hints_found_in_the_whole_body_are_those_found_line_by_line() -> None:
+    """An ASCII body is searched for hint words as a whole; a body with other characters line by line (a last line
+    "é" forces that reading, and adds no statement)."""
+    pieces = ["released under", "licen", "merged", "based on", "\n", "\r\n", "\n\n", " ", "x", "```\n", "# h\n",
+              "commercial", "code released", "http://a.b/c ", "research only", "on top", "-", "released"]  # fmt: skip
+    bodies = [path.read_text(errors="replace") for path in REAL_CARDS]
+    bodies += ["".join(random.Random(seed).choices(pieces, k=40)) for seed in range(3_000)]
+    found = 0
+    for body in bodies:
+        whole, by_line = parse_body(body, 3), parse_body(body + "\né", 3)
+        for kind in ("claims", "derivations", "statements"):
+            assert getattr(whole, kind) == getattr(by_line, kind), (kind, body[:200])
+            found += len(getattr(whole, kind))
+    assert found > 10_000
