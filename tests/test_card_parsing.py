@@ -26,10 +26,10 @@ from auditor.sources.body import (
     _LICENSE_HINT_WORDS,
     _URL,
     _clean,
-    _host_and_path,
     _markdown_links,
     _strip_markup,
     classify_url,
+    host_and_path,
     parse_body,
 )
 from auditor.sources.card import string_list
@@ -193,7 +193,7 @@ def test_urls_are_split_as_urlsplit_splits_them_on_every_real_card_link() -> Non
             for m in _URL.finditer(path.read_text(encoding="utf-8", errors="replace"))}  # fmt: skip
     assert len(urls) > 4_000
     for url in urls:
-        assert _host_and_path(url) == _library_host_and_path(url), url
+        assert host_and_path(url) == _library_host_and_path(url), url
 
 
 @settings(max_examples=3_000, deadline=None)
@@ -205,9 +205,9 @@ def test_urls_are_split_as_urlsplit_splits_them_on_generated_text(scheme: str, r
         expected = _library_host_and_path(url)
     except ValueError:  # an IPv6 or NFKC-ambiguous host the library refuses: so must the split
         with pytest.raises(ValueError):
-            _host_and_path(url)
+            host_and_path(url)
         return
-    assert _host_and_path(url) == expected
+    assert host_and_path(url) == expected
 
 
 def test_headings_in_code_fences_are_not_sections() -> None:

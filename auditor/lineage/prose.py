@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from auditor.datasets import dataset_for_hub_id
 from auditor.facts import CardFacts, LicenseStatement, Link
 from auditor.families import FamilyMatch, match_families
+from auditor.sources.body import host_and_path
 
 MAX_MENTIONS = 50
 MAX_STATEMENT_CHARS = 300  # auditor.sources.body keeps this much of a line
@@ -225,7 +225,7 @@ def relation_of(text: str) -> str:
 
 def hub_id_of_url(url: str) -> str | None:
     """The model id of a Hub URL (None for datasets, spaces, docs …)."""
-    path = urlsplit(url).path
+    path = host_and_path(url)[1]
     parts = [p for p in path.split("/") if p]
     if path.startswith("//") or len(parts) < 2 or parts[0].lower() in _HF_NON_MODEL:
         return None

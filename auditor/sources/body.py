@@ -130,7 +130,7 @@ _SCHEME_NETLOC_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)([^?#]*)")
 _SPLIT_BY_LIBRARY = ("[", "]", "\t", "\r", "\n")  # IPv6 hosts, and what urlsplit removes before splitting
 
 
-def _host_and_path(url: str) -> tuple[str, str]:
+def host_and_path(url: str) -> tuple[str, str]:
     """The lower-case host name and the path of a URL: ``urlsplit(url).hostname`` (or "") and ``.path``.
 
     A plain ASCII ``scheme://`` URL (every link a card parser finds) is split here, several times faster; any other
@@ -145,7 +145,7 @@ def _host_and_path(url: str) -> tuple[str, str]:
 
 def classify_url(url: str) -> LinkKind:
     """Say what a URL points to: code, paper, dataset, model, training logs, a license page …"""
-    host, raw_path = _host_and_path(url)
+    host, raw_path = host_and_path(url)
     domains = _domains(host)
     path = raw_path.lower()
     segments = [s for s in raw_path.split("/") if s]
