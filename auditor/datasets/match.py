@@ -76,6 +76,8 @@ def match_datasets(text: str, catalog: DatasetCatalog | None = None) -> list[Dat
             if found.end() > found.start():
                 hits.append(DatasetMatch(record.id, match_span(found), match_text(found), pattern.confidence, "name",
                                          pattern.note))  # fmt: skip
+    if not hits:
+        return []  # most texts: no dataset named
     ranked = sorted(hits, key=_rank, reverse=True)
     spans = Spans()
     kept = [hit for hit in ranked if spans.claim(*hit.span)]

@@ -111,6 +111,8 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
             version_id = entry.version.id if entry.version else None
             hits.append(FamilyMatch(entry.family.id, version_id, match_span(found), match_text(found), "",
                                     entry.pattern.confidence, "name", entry.pattern.note))  # fmt: skip
+    if not hits:
+        return []  # most texts: no family named
     spans = Spans()
     kept = [hit for hit in sorted(hits, key=_rank, reverse=True) if spans.claim(*hit.span)]
     return [hit if hit.token else replace(hit, token=token_around(text, *hit.span)) for hit in _one_per_version(kept)]
