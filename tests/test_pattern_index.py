@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import islice
 
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from auditor.datasets.catalog import dataset_catalog
 from auditor.datasets.match import match_datasets
 from auditor.families.catalog import family_catalog
 from auditor.families.match import match_families
-from auditor.knowledge import PatternIndex, _literal_prefixes, literal_alternation
+from auditor.knowledge import PatternIndex, _literal_prefixes, literal_alternation, matches
 from tests.conftest import CARDS, CARDS_BULK, SHARED
 
 
@@ -125,3 +126,35 @@ def test_candidates_find_overlapping_and_nested_anchors(words: list[str], text: 
     patterns = [re.compile(re.escape(word), re.IGNORECASE) for word in words]
     anchors = [_literal_prefixes(pattern.pattern) for pattern in patterns]
     assert PatternIndex(patterns).candidates(text) == _substring_candidates(anchors, text)
+
+
+def _spans(found: Iterable[re.Match[str]]) -> list[tuple[int, int]]:
+    return [m.span() for m in found]
+
+
+def test_matches_tried_at_the_anchors_are_what_finditer_finds_on_every_real_card_line() -> None:
+    lines = [line for path in (*CARDS.glob("*/README.md"), *CARDS_BULK.glob("*.md"))
+             for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line]  # fmt: skip
+    lines += ["llama llama-2 LLAMA2 codellama Llama-2-13b and llama3", "the pile and the Pile-v2, pile, c4 mc4 c4"]
+    for patterns in _catalogue_patterns():
+        index = PatternIndex(patterns)
+        anchored = 0
+        for line in lines:
+            for position, starts in index.starts(line):
+                regex = patterns[position]
+                assert _spans(matches(regex, line, starts, 3)) == _spans(islice(regex.finditer(line), 3)), line
+                anchored += starts is not None
+        assert anchored > 1_000  # most candidates were tried at their anchors only
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="abc-", min_size=2, max_size=4), min_size=1, max_size=6),
+       st.text(alphabet="abcABC- ", max_size=40), st.integers(min_value=1, max_value=4))  # fmt: skip
+def test_matches_tried_at_the_anchors_are_what_finditer_finds_on_generated_text(
+    words: list[str], text: str, most: int
+) -> None:
+    shapes = [r"(?<![a-z]){}(?:-?[abc])*", "{}[abc]?"]  # the second has adjacent matches ("abab": ab, ab)
+    patterns = [re.compile(shapes[i % 2].format(re.escape(word)), re.IGNORECASE) for i, word in enumerate(words)]
+    for position, starts in PatternIndex(patterns).starts(text):
+        regex = patterns[position]
+        assert _spans(matches(regex, text, starts, most)) == _spans(islice(regex.finditer(text), most))

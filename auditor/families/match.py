@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from itertools import islice
 from typing import Any, Literal
 
 from auditor.families.catalog import FamilyCatalog, FamilyLicense, FamilyRecord, FamilyVersion, family_catalog
@@ -25,6 +24,7 @@ from auditor.knowledge import (
     Spans,
     match_span,
     match_text,
+    matches,
     repo_id_regex,
     token_around,
 )
@@ -104,8 +104,9 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
             hits.append(FamilyMatch(family.id, version.id, found.span(), found.group(0), found.group(0), "high",
                                     "repo", "a canonical Hub repository of the family"))  # fmt: skip
     entries, index = _index(catalog, scope)
-    for entry in (entries[i] for i in index.candidates(text)):
-        for found in islice(entry.pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
+    for position, starts in index.starts(text):
+        entry = entries[position]
+        for found in matches(entry.pattern.regex, text, starts, MAX_HITS_PER_PATTERN):
             if found.end() == found.start():
                 continue
             version_id = entry.version.id if entry.version else None
