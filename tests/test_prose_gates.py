@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.lineage.prose import _CLAUSE_SPLIT, _SKIP_CLAUSE, states_no_derivation
+from auditor.lineage.prose import _CLAUSE_SPLIT, _SKIP_CLAUSE, _SKIP_SECTION, _skipped_section, states_no_derivation
 from tests.conftest import CARDS, CARDS_BULK
 
 _WORDS = ["not", "n't", "hasn", "never", "no", "longer", "without", "you", "your", "users", "user", "can", "may",
@@ -39,3 +39,26 @@ def test_no_derivation_is_what_the_skip_regex_says_on_every_real_line_and_clause
 def test_no_derivation_is_what_the_skip_regex_says_on_generated_sentences(words: list[str], space: str) -> None:
     text = space.join(words)
     assert states_no_derivation(text) == (_SKIP_CLAUSE.search(text) is not None)
+
+
+_SECTION_WORDS = ["Quantized", "quantised", "GGUF", "gguf", "xgguf", "GPTQ", "AWQ", "EXL2", "other", "versions",
+                  "models", "sizes", "Related", "see", "also", "variants", "model", "family", "zoo", "our",
+                  "Collection", "leaderboard", "Evaluation", "benchmark", "results", "comparison", "citation",
+                  "BibTeX", "reference", "News", "update", "updates", "updatesx", "changelog", "compatible", "provided",
+                  "files", "how", "to", "Training", "Usage", "ſee", "K", "_", "-"]  # fmt: skip
+
+
+def test_skipped_sections_are_what_the_section_regex_says_on_every_real_line() -> None:
+    skipped = 0
+    for clause in _real_clauses():
+        expected = _SKIP_SECTION.search(clause) is not None
+        assert _skipped_section(clause) == expected, clause
+        skipped += expected
+    assert skipped > 1_000
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(st.lists(st.sampled_from(_SECTION_WORDS), max_size=6), st.sampled_from([" ", "  ", "\t", "-", "", "_"]))
+def test_skipped_sections_are_what_the_section_regex_says_on_generated_titles(words: list[str], space: str) -> None:
+    title = space.join(words)
+    assert _skipped_section(title) == (_SKIP_SECTION.search(title) is not None)

@@ -115,6 +115,18 @@ _SKIP_SECTION = re.compile(
     r"citation|bibtex|reference|news|updates?\b|changelog|compatib|provided\s+files|how\s+to",
     re.IGNORECASE,
 )
+# _SKIP_SECTION without word boundaries, case-sensitive: in lower-case ASCII text it finds every match of
+# _SKIP_SECTION (and a few more), and each alternative starts with a letter the regex engine skips to.
+_SKIP_SECTION_GATE = re.compile(_SKIP_SECTION.pattern.replace(r"\b", ""))
+
+
+def _skipped_section(section: str) -> bool:
+    """True for a section that lists variants, results or references (_SKIP_SECTION)."""
+    if section.isascii() and _SKIP_SECTION_GATE.search(section.lower()) is None:
+        return False
+    return _SKIP_SECTION.search(section) is not None
+
+
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"'])|;\s+|\s+\|\s+|\s+-\s+(?=[A-Z])|。|；")
 _HF_URL = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/([^\s)\]>\"'|,]+)", re.IGNORECASE)
 _OTHER_URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -367,7 +379,7 @@ def _read_mentions(card: CardFacts, own_id: str) -> list[Mention]:
     found: list[Mention] = []
     for line in sorted(statements):
         statement = statements[line]
-        if statement.section and _SKIP_SECTION.search(statement.section):
+        if statement.section and _skipped_section(statement.section):
             continue
         clauses = _CLAUSE_SPLIT.split(statement.text)
         cut = len(statement.text) >= MAX_STATEMENT_CHARS - 1
