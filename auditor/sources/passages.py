@@ -24,19 +24,21 @@ _FENCE_STARTS = tuple(f"{' ' * indent}{mark}" for indent in range(4) for mark in
 _HEADING_STARTS = ("#", " #", "  #", "   #")  # where _HEADING can match
 # Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any. The words
 # are split in two patterns so that each is searched fast: those starting with a letter (the regex engine skips to
-# their first letters), and the terms after a word boundary (searched only when the text holds one of them).
+# their first letters; grouped by first letter, one alternative is tried per position, not one per word), and the
+# terms after a word boundary (searched only when the text holds one of them).
 _CUE_WORDS = re.compile(
-    r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|wandb|w&b|"
-    r"tensorboard|releas|availab|open[- ]?sourc|github|repo|reproduc|\.py\b|\.ya?ml\b"
+    r"t(?:rain|un(?:e|ed|ing)\b|ensorboard)|d(?:ata)|c(?:o(?:rpus|rpora|de|nfig))|s(?:cript)|"
+    r"r(?:e(?:cipe|leas|po|produc))|e(?:val)|b(?:enchmark)|w(?:andb|&b)|a(?:vailab)|o(?:pen[- ]?sourc)|g(?:ithub)|"
+    r"\.(?:py\b|ya?ml\b)"
 )
 _CUE_TERMS = re.compile(r"\b(?:logs?|loss|sft|dpo)\b")
 # Words that make a code block worth keeping (any case). ASCII text is searched lower-cased with the same words
 # case-sensitively (the same matches, found much faster); other text with the case-insensitive pattern, whose
 # case folding also matches a few non-ASCII letters (the Kelvin sign as k, the long s as s).
-_BLOCK_WORDS = (
-    r"merge_method|base_model|slices:|datasets?:|learning_rate|num_epochs|epochs|micro_batch|"
-    r"gradient_accumulation|train|finetun|fine-tun|lm_eval|lm-eval|evaluat|--tasks|deepspeed|accelerate launch|"
-    r"torchrun|python3?\s+\S+\.py"
+_BLOCK_WORDS = (  # grouped by first letter, like _CUE_WORDS
+    r"m(?:erge_method|icro_batch)|b(?:ase_model)|s(?:lices:)|d(?:atasets?:|eepspeed)|l(?:earning_rate|m_eval|m-eval)|"
+    r"n(?:um_epochs)|e(?:pochs|valuat)|g(?:radient_accumulation)|t(?:rain|orchrun)|f(?:inetun|ine-tun)|-(?:-tasks)|"
+    r"a(?:ccelerate launch)|p(?:ython3?\s+\S+\.py)"
 )
 _BLOCK_CUE = re.compile(rf"{_BLOCK_WORDS}|\blr\b", re.IGNORECASE)
 _BLOCK_CUE_LOWER_WORDS = re.compile(_BLOCK_WORDS)
@@ -68,7 +70,9 @@ def _has_block_cue(text: str) -> bool:
     if not text.isascii():
         return _BLOCK_CUE.search(text) is not None
     lower = text.lower()
-    return _BLOCK_CUE_LOWER_WORDS.search(lower) is not None or _BLOCK_CUE_LOWER_LR.search(lower) is not None
+    if _BLOCK_CUE_LOWER_WORDS.search(lower) is not None:
+        return True
+    return "lr" in lower and _BLOCK_CUE_LOWER_LR.search(lower) is not None
 
 
 def _link_text(match: re.Match[str]) -> str:
