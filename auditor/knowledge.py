@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -285,22 +286,66 @@ class PatternIndex:
     def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
         self._always: list[int] = []
-        self._by_anchor: dict[str, list[int]] = {}
+        by_anchor: dict[str, set[int]] = {}
         for index, pattern in enumerate(self.patterns):
             anchors = _literal_prefixes(pattern.pattern)
             if anchors is None:
                 self._always.append(index)
             for anchor in anchors or ():
-                self._by_anchor.setdefault(anchor, []).append(index)
+                by_anchor.setdefault(anchor, set()).add(index)
+        # An anchor found at a position stands for every anchor it starts with (they are there too).
+        self._found: dict[str, frozenset[int]] = {
+            anchor: frozenset(i for other, indices in by_anchor.items() if anchor.startswith(other) for i in indices)
+            for anchor in by_anchor
+        }
+        self._finder = re.compile(literal_alternation(by_anchor)) if by_anchor else None
+        self._ascii = [pattern.pattern.isascii() for pattern in self.patterns]
 
     def candidates(self, text: str) -> list[int]:
         """The indices of the patterns that may match ``text``, in order."""
-        folded = text.casefold()
-        chosen = set(self._always)
-        for anchor, indices in self._by_anchor.items():
-            if anchor in folded:
-                chosen.update(indices)
-        return sorted(chosen)
+        return [index for index, _ in self.starts(text)]
+
+    def starts(self, text: str) -> list[tuple[int, list[int] | None]]:
+        """The patterns that may match ``text`` (indices, in order), each with where its matches can start: at its
+        anchors, when text and pattern are ASCII (case folding then keeps positions); None: anywhere.
+
+        The anchor regex finds the longest anchor at the next position where one starts; searching again one
+        character further finds every position, so every anchor in the text is seen (tests/test_pattern_index.py
+        checks this against testing each anchor as a substring)."""
+        anywhere = set(self._always)
+        at: dict[int, list[int]] = {}
+        finder = self._finder
+        if finder is not None:
+            folded = text.casefold()
+            exact = text.isascii()
+            found = finder.search(folded)
+            while found is not None:
+                start = found.start()
+                for index in self._found[found.group()]:
+                    if exact and self._ascii[index]:
+                        at.setdefault(index, []).append(start)
+                    else:
+                        anywhere.add(index)
+                found = finder.search(folded, start + 1)
+        return sorted([*at.items(), *((index, None) for index in anywhere)])
+
+
+def matches(regex: re.Pattern[str], text: str, starts: list[int] | None, most: int) -> Iterator[re.Match[str]]:
+    """``islice(regex.finditer(text), most)``, trying only ``starts`` (ascending) when they are given.
+
+    Every match of an anchored pattern starts at one of its anchors and holds it (two characters or more): trying
+    those positions left to right, each after the end of the last match, finds what finditer finds."""
+    if starts is None:
+        yield from islice(regex.finditer(text), most)
+        return
+    end = 0
+    for start in starts:
+        if start >= end and (found := regex.match(text, start)) is not None:
+            yield found
+            most -= 1
+            if most <= 0:
+                return
+            end = found.end()
 
 
 _MAX_PREFIXES = 64

@@ -10,10 +10,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from huggingface_hub.repocard import REGEX_YAML_BLOCK
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor import parse_card
 from auditor.sources.body import (
@@ -21,10 +24,13 @@ from auditor.sources.body import (
     _CLAIM_WORDS,
     _DERIVATION_WORDS,
     _LICENSE_HINT_WORDS,
+    _URL,
     _clean,
     _markdown_links,
     _strip_markup,
     classify_url,
+    host_and_path,
+    parse_body,
 )
 from auditor.sources.card import string_list
 from tests.conftest import CARDS, CARDS_BULK
@@ -175,6 +181,33 @@ def test_links_are_classified() -> None:
 )
 def test_url_classification(url: str, kind: str) -> None:
     assert classify_url(url) == kind
+
+
+def _library_host_and_path(url: str) -> tuple[str, str]:
+    split = urlsplit(url)
+    return (split.hostname or "").lower(), split.path
+
+
+def test_urls_are_split_as_urlsplit_splits_them_on_every_real_card_link() -> None:
+    urls = {m.group(0) for path in (*CARDS.glob("*/README.md"), *CARDS_BULK.glob("*.md"))
+            for m in _URL.finditer(path.read_text(encoding="utf-8", errors="replace"))}  # fmt: skip
+    assert len(urls) > 4_000
+    for url in urls:
+        assert host_and_path(url) == _library_host_and_path(url), url
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(st.sampled_from(["https://", "HTTP://", "git+ssh://", "http:/", "1http://", "https:///", ""]),
+       st.text(alphabet="aZ9.-_@:[]/?#%+ \t\néü", max_size=30))  # fmt: skip
+def test_urls_are_split_as_urlsplit_splits_them_on_generated_text(scheme: str, rest: str) -> None:
+    url = scheme + rest
+    try:
+        expected = _library_host_and_path(url)
+    except ValueError:  # an IPv6 or NFKC-ambiguous host the library refuses: so must the split
+        with pytest.raises(ValueError):
+            host_and_path(url)
+        return
+    assert host_and_path(url) == expected
 
 
 def test_headings_in_code_fences_are_not_sections() -> None:
@@ -386,7 +419,8 @@ def test_linear_markup_stripping_equals_the_regex() -> None:
 
 
 def test_clean_and_hints_equal_the_plain_patterns() -> None:
-    """_clean skips markup stripping on lines without markup; hint words are one alternative per first character."""
+    """_clean drops emphasis directly on lines without links or tags; hint words are one alternative per first
+    character."""
     hints = re.compile("|".join((*_CLAIM_WORDS, *_DERIVATION_WORDS, *_LICENSE_HINT_WORDS)))
     pieces = ["<b>", "*", "_", "`", "[t](u)", "a", " ", "\t", "released under", "open", "licen", "基于", "商业"]
     pieces += ["on top", "Licensed", "research", "merge", "quantized", "xor", "Fine-Tuned", "x" * 50]
@@ -490,3 +524,19 @@ def test_local_audit_does_not_import_huggingface_hub(tmp_path: Path) -> None:
     )
     run = subprocess.run([sys.executable, "-c", code, str(card)], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_hints_found_in_the_whole_body_are_those_found_line_by_line() -> None:
+    """An ASCII body is searched for hint words as a whole; a body with other characters line by line (a last line
+    "é" forces that reading, and adds no statement)."""
+    pieces = ["released under", "licen", "merged", "based on", "\n", "\r\n", "\n\n", " ", "x", "```\n", "# h\n",
+              "commercial", "code released", "http://a.b/c ", "research only", "on top", "-", "released"]  # fmt: skip
+    bodies = [path.read_text(errors="replace") for path in REAL_CARDS]
+    bodies += ["".join(random.Random(seed).choices(pieces, k=40)) for seed in range(3_000)]
+    found = 0
+    for body in bodies:
+        whole, by_line = parse_body(body, 3), parse_body(body + "\né", 3)
+        for kind in ("claims", "derivations", "statements"):
+            assert getattr(whole, kind) == getattr(by_line, kind), (kind, body[:200])
+            found += len(getattr(whole, kind))
+    assert found > 10_000

@@ -103,3 +103,46 @@ def test_sentences_keep_the_line_they_start_on() -> None:
         ("sentence", "The code is released.", 14, "Training"),
         ("row", "| data | 1 |", 17, "Training"),
     ]
+
+
+def _sentences_one_by_one(paragraph: list[tuple[int, str]]) -> list[tuple[str, int, tuple[str, ...]]]:
+    """The sentences as first read: the paragraph split at each sentence end, each sentence searched for a cue."""
+    text = " ".join(raw.strip() for _, raw in paragraph)
+    line_starts = [0]
+    for _, raw in paragraph[:-1]:
+        line_starts.append(line_starts[-1] + len(raw.strip()) + 1)
+    starts = [0, *(m.end() for m in SENTENCE_SPLIT.finditer(text))]
+    found = []
+    for start, stop in zip(starts, [*starts[1:], None], strict=True):
+        sentence = text[start:stop].rstrip() if stop is not None else text[start:]
+        if CUE.search(sentence.lower()):
+            line = next(paragraph[i][0] for i in reversed(range(len(paragraph))) if line_starts[i] <= start)
+            bounded = sentence[:4_000]
+            found.append((_plain(bounded)[:400], line, _urls(bounded)))
+    return found
+
+
+def _paragraphs(lines: list[str]) -> Iterator[list[tuple[int, str]]]:
+    paragraph: list[tuple[int, str]] = []
+    for number, line in enumerate(lines):
+        if line.strip():
+            paragraph.append((number, line))
+            continue
+        if paragraph:
+            yield paragraph
+        paragraph = []
+    if paragraph:
+        yield paragraph
+
+
+def test_sentences_with_a_cue_are_those_the_split_finds_one_in() -> None:
+    from auditor.sources.passages import _sentences
+
+    lines = [line for line in real_lines() if not line.lstrip().startswith(("|", "#", "```", "~~~"))]
+    checked = 0
+    for paragraph in [*_paragraphs(lines), *_paragraphs("\n".join(generated(5_000, 12)).split("\n"))]:
+        paragraph = paragraph[:30]
+        got = [(p.text, p.line, p.urls) for p in _sentences(paragraph, None)]
+        assert got == _sentences_one_by_one(paragraph), paragraph[:3]
+        checked += bool(got)
+    assert checked > 5_000  # paragraphs with and without cues were both read

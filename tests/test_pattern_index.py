@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from itertools import islice
 
 from hypothesis import given, settings
@@ -12,8 +13,8 @@ from auditor.datasets.catalog import dataset_catalog
 from auditor.datasets.match import match_datasets
 from auditor.families.catalog import family_catalog
 from auditor.families.match import match_families
-from auditor.knowledge import PatternIndex, literal_alternation
-from tests.conftest import CARDS, SHARED
+from auditor.knowledge import PatternIndex, _literal_prefixes, literal_alternation, matches
+from tests.conftest import CARDS, CARDS_BULK, SHARED
 
 
 def _real_texts() -> list[str]:
@@ -90,3 +91,70 @@ def test_matches_are_unchanged_on_names_families_and_datasets() -> None:
     assert [(m.family, m.version) for m in match_families("TheBloke/Llama-2-13B-chat-GGUF")] == [("llama", "2")]
     found = match_datasets("We fine-tuned on the Pile and on RedPajama-Data-1T.")
     assert {m.dataset for m in found} >= {"the-pile"}
+
+
+def _substring_candidates(anchors: list[frozenset[str] | None], text: str) -> list[int]:
+    """The index's old reading: a pattern is a candidate when one of its anchors is a substring of the text."""
+    folded = text.casefold()
+    return [i for i, some in enumerate(anchors) if some is None or any(anchor in folded for anchor in some)]
+
+
+def _catalogue_patterns() -> list[list[re.Pattern[str]]]:
+    every = [p for f in family_catalog() for p in (*f.patterns, *(q for v in f.versions for q in v.patterns))]
+    families = [[p.regex for p in every if scope in p.scopes] for scope in ("name", "prose")]
+    return [*families, [p.regex for record in dataset_catalog() for p in record.patterns]]
+
+
+def test_candidates_are_the_patterns_with_an_anchor_in_the_text_on_every_real_card_line() -> None:
+    lines = [line for path in (*CARDS.glob("*/README.md"), *CARDS_BULK.glob("*.md"))
+             for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line]  # fmt: skip
+    for patterns in _catalogue_patterns():
+        index = PatternIndex(patterns)
+        anchors = [_literal_prefixes(pattern.pattern) for pattern in patterns]
+        found = 0
+        for line in lines:
+            expected = _substring_candidates(anchors, line)
+            assert index.candidates(line) == expected, line
+            found += bool(expected)
+        assert found > 1_000  # the anchors do occur in real lines
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="abcdeßSS-", min_size=2, max_size=5), min_size=1, max_size=8),
+       st.text(alphabet="abcdeABCßẞS-", max_size=40))  # fmt: skip
+def test_candidates_find_overlapping_and_nested_anchors(words: list[str], text: str) -> None:
+    patterns = [re.compile(re.escape(word), re.IGNORECASE) for word in words]
+    anchors = [_literal_prefixes(pattern.pattern) for pattern in patterns]
+    assert PatternIndex(patterns).candidates(text) == _substring_candidates(anchors, text)
+
+
+def _spans(found: Iterable[re.Match[str]]) -> list[tuple[int, int]]:
+    return [m.span() for m in found]
+
+
+def test_matches_tried_at_the_anchors_are_what_finditer_finds_on_every_real_card_line() -> None:
+    lines = [line for path in (*CARDS.glob("*/README.md"), *CARDS_BULK.glob("*.md"))
+             for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line]  # fmt: skip
+    lines += ["llama llama-2 LLAMA2 codellama Llama-2-13b and llama3", "the pile and the Pile-v2, pile, c4 mc4 c4"]
+    for patterns in _catalogue_patterns():
+        index = PatternIndex(patterns)
+        anchored = 0
+        for line in lines:
+            for position, starts in index.starts(line):
+                regex = patterns[position]
+                assert _spans(matches(regex, line, starts, 3)) == _spans(islice(regex.finditer(line), 3)), line
+                anchored += starts is not None
+        assert anchored > 1_000  # most candidates were tried at their anchors only
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="abc-", min_size=2, max_size=4), min_size=1, max_size=6),
+       st.text(alphabet="abcABC- ", max_size=40), st.integers(min_value=1, max_value=4))  # fmt: skip
+def test_matches_tried_at_the_anchors_are_what_finditer_finds_on_generated_text(
+    words: list[str], text: str, most: int
+) -> None:
+    shapes = [r"(?<![a-z]){}(?:-?[abc])*", "{}[abc]?"]  # the second has adjacent matches ("abab": ab, ab)
+    patterns = [re.compile(shapes[i % 2].format(re.escape(word)), re.IGNORECASE) for i, word in enumerate(words)]
+    for position, starts in PatternIndex(patterns).starts(text):
+        regex = patterns[position]
+        assert _spans(matches(regex, text, starts, most)) == _spans(islice(regex.finditer(text), most))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from itertools import islice
 from typing import Any
 
 from auditor.datasets.catalog import DatasetCatalog, DatasetRecord, dataset_catalog
@@ -23,6 +22,7 @@ from auditor.knowledge import (
     Spans,
     match_span,
     match_text,
+    matches,
     repo_id_regex,
 )
 
@@ -65,17 +65,20 @@ def match_datasets(text: str, catalog: DatasetCatalog | None = None) -> list[Dat
     catalog = catalog or dataset_catalog()
     text = text[:MAX_TEXT]
     hits: list[DatasetMatch] = []
-    hub_regex = _hub_regex(catalog)
+    hub_regex = _hub_regex(catalog) if "/" in text else None  # every Hub id is org/name (knowledge.repo_ids)
     if hub_regex is not None:
         for found in hub_regex.finditer(text):
             record = catalog.hub_ids[found.group(0).lower()]
             hits.append(DatasetMatch(record.id, found.span(), found.group(0), "high", "hub-id"))
     entries = _compiled(catalog)
-    for record, pattern in (entries[i] for i in _index(catalog).candidates(text)):
-        for found in islice(pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
+    for position, starts in _index(catalog).starts(text):
+        record, pattern = entries[position]
+        for found in matches(pattern.regex, text, starts, MAX_HITS_PER_PATTERN):
             if found.end() > found.start():
                 hits.append(DatasetMatch(record.id, match_span(found), match_text(found), pattern.confidence, "name",
                                          pattern.note))  # fmt: skip
+    if not hits:
+        return []  # most texts: no dataset named
     ranked = sorted(hits, key=_rank, reverse=True)
     spans = Spans()
     kept = [hit for hit in ranked if spans.claim(*hit.span)]

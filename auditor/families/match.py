@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
-from itertools import islice
 from typing import Any, Literal
 
 from auditor.families.catalog import FamilyCatalog, FamilyLicense, FamilyRecord, FamilyVersion, family_catalog
@@ -25,6 +24,7 @@ from auditor.knowledge import (
     Spans,
     match_span,
     match_text,
+    matches,
     repo_id_regex,
     token_around,
 )
@@ -97,20 +97,23 @@ def match_families(text: str, scope: Scope = "name", catalog: FamilyCatalog | No
     catalog = catalog or family_catalog()
     text = text[: MAX_NAME_TEXT if scope == "name" else MAX_TEXT]
     hits: list[FamilyMatch] = []
-    repo_regex = _repo_regex(catalog)
+    repo_regex = _repo_regex(catalog) if "/" in text else None  # every repo id is org/name (knowledge.repo_ids)
     if repo_regex is not None:
         for found in repo_regex.finditer(text):
             family, version = catalog.repos[found.group(0).lower()]
             hits.append(FamilyMatch(family.id, version.id, found.span(), found.group(0), found.group(0), "high",
                                     "repo", "a canonical Hub repository of the family"))  # fmt: skip
     entries, index = _index(catalog, scope)
-    for entry in (entries[i] for i in index.candidates(text)):
-        for found in islice(entry.pattern.regex.finditer(text), MAX_HITS_PER_PATTERN):
+    for position, starts in index.starts(text):
+        entry = entries[position]
+        for found in matches(entry.pattern.regex, text, starts, MAX_HITS_PER_PATTERN):
             if found.end() == found.start():
                 continue
             version_id = entry.version.id if entry.version else None
             hits.append(FamilyMatch(entry.family.id, version_id, match_span(found), match_text(found), "",
                                     entry.pattern.confidence, "name", entry.pattern.note))  # fmt: skip
+    if not hits:
+        return []  # most texts: no family named
     spans = Spans()
     kept = [hit for hit in sorted(hits, key=_rank, reverse=True) if spans.claim(*hit.span)]
     return [hit if hit.token else replace(hit, token=token_around(text, *hit.span)) for hit in _one_per_version(kept)]

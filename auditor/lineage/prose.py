@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from auditor.datasets import dataset_for_hub_id
 from auditor.facts import CardFacts, LicenseStatement, Link
 from auditor.families import FamilyMatch, match_families
+from auditor.sources.body import host_and_path
 
 MAX_MENTIONS = 50
 MAX_STATEMENT_CHARS = 300  # auditor.sources.body keeps this much of a line
@@ -115,6 +115,18 @@ _SKIP_SECTION = re.compile(
     r"citation|bibtex|reference|news|updates?\b|changelog|compatib|provided\s+files|how\s+to",
     re.IGNORECASE,
 )
+# _SKIP_SECTION without word boundaries, case-sensitive: in lower-case ASCII text it finds every match of
+# _SKIP_SECTION (and a few more), and each alternative starts with a letter the regex engine skips to.
+_SKIP_SECTION_GATE = re.compile(_SKIP_SECTION.pattern.replace(r"\b", ""))
+
+
+def _skipped_section(section: str) -> bool:
+    """True for a section that lists variants, results or references (_SKIP_SECTION)."""
+    if section.isascii() and _SKIP_SECTION_GATE.search(section.lower()) is None:
+        return False
+    return _SKIP_SECTION.search(section) is not None
+
+
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\"'])|;\s+|\s+\|\s+|\s+-\s+(?=[A-Z])|。|；")
 _HF_URL = re.compile(r"https?://(?:www\.)?(?:huggingface\.co|hf\.co)/([^\s)\]>\"'|,]+)", re.IGNORECASE)
 _OTHER_URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -156,9 +168,30 @@ class _Candidate:
     link_text: bool = False
 
 
+_SKIP_VERB = (
+    r"[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|derived|quanti[sz]|merged|"
+    r"a\s+(?:fine-?tune|derivative))"
+)
+_SKIP_MODAL = r"\b[^.;]{0,60}\b(?:can|may|could|should|might|want|need|wish|like)\b"
+# _SKIP_CLAUSE without the word boundary before each alternative, case-sensitive: searched in lower-case ASCII text
+# it finds every match of _SKIP_CLAUSE (and a few more), and each alternative starts with a letter, which the regex
+# engine skips to (a pattern starting with a word boundary is tried at every position, ten times slower).
+_SKIP_CLAUSE_GATE = re.compile(
+    "|".join(
+        (*(f"{word}\\b{_SKIP_VERB}" for word in ("not", "n't", "never", r"no\s+longer", "without")),
+         *(f"{word}{_SKIP_MODAL}" for word in ("you", "your", "users?")),
+         r"as\s+a\s+(?:basis|base|starting\s+point)\b", r"for\s+(?:further\s+)?fine[- ]?tuning\b",
+         *(f"{words}\\b" for words in (r"will\s+be", r"plan\s+to", "planning", r"coming\s+soon", r"stay\s+tuned",
+                                       r"in\s+the\s+future", r"if\s+you", r"refer\s+to", r"downstream\s+of")))
+    )
+)  # fmt: skip
+
+
 def states_no_derivation(text: str) -> bool:
     """True when a sentence's derivation words are negated, advice to the reader or a plan ("hasn't been
     fine-tuned", "use it as a basis for your fine-tuned model", "will be fine-tuned")."""
+    if text.isascii() and _SKIP_CLAUSE_GATE.search(text.lower()) is None:
+        return False
     return _SKIP_CLAUSE.search(text) is not None
 
 
@@ -204,7 +237,7 @@ def relation_of(text: str) -> str:
 
 def hub_id_of_url(url: str) -> str | None:
     """The model id of a Hub URL (None for datasets, spaces, docs …)."""
-    path = urlsplit(url).path
+    path = host_and_path(url)[1]
     parts = [p for p in path.split("/") if p]
     if path.startswith("//") or len(parts) < 2 or parts[0].lower() in _HF_NON_MODEL:
         return None
@@ -244,7 +277,7 @@ def _candidates(clause: str, links: list[Link], truncated: bool = False) -> list
             found.append(_Candidate(url.start(), url.end(), url.group(0), hub_id, None))
     masked = _OTHER_URL.sub(lambda m: " " * len(m.group(0)), masked)
     linked = [h for h in (hub_id_of_url(link.url) for link in links) if h]
-    for bare in _BARE_ID.finditer(masked):
+    for bare in _BARE_ID.finditer(masked) if "/" in masked else ():  # an id is org/name
         text = bare.group(1)
         # the card parser cuts long lines: an id cut at the end is completed from the line's links, or dropped
         full = next((h for h in linked if h.lower().startswith(text.lower())), None)
@@ -346,7 +379,7 @@ def _read_mentions(card: CardFacts, own_id: str) -> list[Mention]:
     found: list[Mention] = []
     for line in sorted(statements):
         statement = statements[line]
-        if statement.section and _SKIP_SECTION.search(statement.section):
+        if statement.section and _skipped_section(statement.section):
             continue
         clauses = _CLAUSE_SPLIT.split(statement.text)
         cut = len(statement.text) >= MAX_STATEMENT_CHARS - 1

@@ -126,13 +126,29 @@ def _domains(host: str) -> set[str]:
     return domains
 
 
+_SCHEME_NETLOC_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)([^?#]*)")
+_SPLIT_BY_LIBRARY = ("[", "]", "\t", "\r", "\n")  # IPv6 hosts, and what urlsplit removes before splitting
+
+
+def host_and_path(url: str) -> tuple[str, str]:
+    """The lower-case host name and the path of a URL: ``urlsplit(url).hostname`` (or "") and ``.path``.
+
+    A plain ASCII ``scheme://`` URL (every link a card parser finds) is split here, several times faster; any other
+    text by urlsplit (tests/test_card_parsing.py checks that both agree)."""
+    parts = _SCHEME_NETLOC_PATH.match(url)
+    if parts is None or not url.isascii() or any(c in url for c in _SPLIT_BY_LIBRARY):
+        split = urlsplit(url)
+        return (split.hostname or "").lower(), split.path
+    host = parts.group(1).rpartition("@")[2].partition(":")[0]
+    return host.lower(), parts.group(2)
+
+
 def classify_url(url: str) -> LinkKind:
     """Say what a URL points to: code, paper, dataset, model, training logs, a license page …"""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host, raw_path = host_and_path(url)
     domains = _domains(host)
-    path = parts.path.lower()
-    segments = [s for s in parts.path.split("/") if s]
+    path = raw_path.lower()
+    segments = [s for s in raw_path.split("/") if s]
     if not domains.isdisjoint(_LICENSE_HOSTS) and ("licen" in path or "publicdomain" in path):
         return "license"
     if "licen" in path or "use-policy" in path or "use_policy" in path or path.rstrip("/").endswith("/terms"):
@@ -173,7 +189,13 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
     if lines and lines[-1] == "":
         lines.pop()  # a final newline ends the last line; it does not start another
     carriage_returns = "\r" in body
+    # In ASCII text the hint words are searched in the whole body, from the start of a line to the next hint:
+    # no hint word holds a line end, so a line holds one exactly when the next hint at or after its start is in it.
+    lower_body = body.lower() if body.isascii() else None
+    hint = -1  # where the next hint word at or after the current line's start is
+    start = 0  # where the current line starts in the body
     for line_no, line in enumerate(lines, start=line_offset + 1):
+        line_start, start = start, start + len(line) + 1
         if carriage_returns:
             line = line.rstrip("\r")
         if line.startswith(_FENCE_STARTS) and _FENCE.match(line):
@@ -193,9 +215,16 @@ def parse_body(body: str, line_offset: int) -> BodyFacts:
             links_full = _collect_links(line, line_no, facts.links, seen_urls, section, following)
         if in_fence or not line:
             continue  # prose only below
-        low = line.lower()
-        if not _ANY_HINT.search(low):
+        if lower_body is None:
+            has_hint = _ANY_HINT.search(line.lower()) is not None
+        else:
+            if hint < line_start:
+                found = _ANY_HINT.search(lower_body, line_start)
+                hint = found.start() if found else len(lower_body)
+            has_hint = hint < line_start + len(line)
+        if not has_hint:
             continue
+        low = line.lower()
         if len(facts.claims) < MAX_CLAIMS and _CLAIM_HINT.search(low) and _CLAIM.search(line):
             section = current[0] if current else None
             facts.claims.append(LicenseStatement(_clean(line)[:MAX_STATEMENT_CHARS], line_no, section))
@@ -276,13 +305,17 @@ _EMPHASIS = re.compile(r"[*_`]+")
 _HTML_TABLE_LINE = re.compile(r"\s*<t[dhr][\s>]", re.IGNORECASE)
 
 
-_MARKUP = re.compile(r"<[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\)")
+# Tags, emphasis and links: <[^>]{0,200}>|[*_`]{1,3}|!?\[([^\]]*)\]\([^)]*\), each alternative written to start with
+# a literal so that the regex engine skips to where one can start (a link's text is group 1 or, after "!", group 2).
+_MARKUP = re.compile(r"<[^>]{0,200}>|\*[*_`]{0,2}|_[*_`]{0,2}|`[*_`]{0,2}|\[([^\]]*)\]\([^)]*\)|!\[([^\]]*)\]\([^)]*\)")
 _MARKUP_STARTS = 16  # up to this many '[' and '<', _MARKUP's retries cost at most 16 scans of the line
 
 
 def _clean(text: str) -> str:
     """Plain text of a line of markdown (links reduced to their text, tags and emphasis dropped)."""
-    if not ("[" in text or "<" in text or "*" in text or "_" in text or "`" in text):  # where _MARKUP starts
+    if not ("[" in text or "<" in text):  # only emphasis can match: every run of * _ ` is dropped
+        if "*" in text or "_" in text or "`" in text:
+            text = text.replace("*", "").replace("_", "").replace("`", "")
         return " ".join(text.split())
     few_starts = text.count("[") + text.count("<") <= _MARKUP_STARTS
     stripped = _MARKUP.sub(_link_text, text) if few_starts else _strip_markup(text)
@@ -290,7 +323,7 @@ def _clean(text: str) -> str:
 
 
 def _link_text(match: re.Match[str]) -> str:
-    return match.group(1) or ""
+    return match.group(1) or match.group(2) or ""
 
 
 def _strip_markup(text: str) -> str:

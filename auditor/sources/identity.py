@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
-from urllib.parse import urlsplit
 
 from auditor.facts import CardFacts
+from auditor.sources.body import host_and_path
 
 Basis = Literal["hf-cache", "folder-name", "card-link"]
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -192,11 +192,10 @@ def _word_start(text: str, end: int) -> int:
 
 def _hub_link(url: str) -> tuple[str, str | None] | None:
     """``org/name`` (and the commit of a /tree/ or /blob/ link) of a huggingface.co model URL."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host, path = host_and_path(url)
     if not any(host == h or host.endswith("." + h) for h in _HF_HOSTS):
         return None
-    segments = [s for s in parts.path.split("/") if s]
+    segments = [s for s in path.split("/") if s]
     if len(segments) < 2 or segments[0].lower() in _NOT_MODELS:
         return None
     hub_id = f"{segments[0]}/{segments[1]}"

@@ -24,28 +24,35 @@ _FENCE_STARTS = tuple(f"{' ' * indent}{mark}" for indent in range(4) for mark in
 _HEADING_STARTS = ("#", " #", "  #", "   #")  # where _HEADING can match
 # Words that make a sentence worth keeping (lower-case text); most lines of a card do not have any. The words
 # are split in two patterns so that each is searched fast: those starting with a letter (the regex engine skips to
-# their first letters), and the terms after a word boundary (searched only when the text holds one of them).
+# their first letters; grouped by first letter, one alternative is tried per position, not one per word), and the
+# terms after a word boundary (searched only when the text holds one of them).
 _CUE_WORDS = re.compile(
-    r"train|tun(e|ed|ing)\b|data|corpus|corpora|code|script|recipe|config|eval|benchmark|wandb|w&b|"
-    r"tensorboard|releas|availab|open[- ]?sourc|github|repo|reproduc|\.py\b|\.ya?ml\b"
+    r"t(?:rain|un(?:e|ed|ing)\b|ensorboard)|d(?:ata)|c(?:o(?:rpus|rpora|de|nfig))|s(?:cript)|"
+    r"r(?:e(?:cipe|leas|po|produc))|e(?:val)|b(?:enchmark)|w(?:andb|&b)|a(?:vailab)|o(?:pen[- ]?sourc)|g(?:ithub)|"
+    r"\.(?:py\b|ya?ml\b)"
 )
 _CUE_TERMS = re.compile(r"\b(?:logs?|loss|sft|dpo)\b")
 # Words that make a code block worth keeping (any case). ASCII text is searched lower-cased with the same words
 # case-sensitively (the same matches, found much faster); other text with the case-insensitive pattern, whose
 # case folding also matches a few non-ASCII letters (the Kelvin sign as k, the long s as s).
-_BLOCK_WORDS = (
-    r"merge_method|base_model|slices:|datasets?:|learning_rate|num_epochs|epochs|micro_batch|"
-    r"gradient_accumulation|train|finetun|fine-tun|lm_eval|lm-eval|evaluat|--tasks|deepspeed|accelerate launch|"
-    r"torchrun|python3?\s+\S+\.py"
+_BLOCK_WORDS = (  # grouped by first letter, like _CUE_WORDS
+    r"m(?:erge_method|icro_batch)|b(?:ase_model)|s(?:lices:)|d(?:atasets?:|eepspeed)|l(?:earning_rate|m_eval|m-eval)|"
+    r"n(?:um_epochs)|e(?:pochs|valuat)|g(?:radient_accumulation)|t(?:rain|orchrun)|f(?:inetun|ine-tun)|-(?:-tasks)|"
+    r"a(?:ccelerate launch)|p(?:ython3?\s+\S+\.py)"
 )
 _BLOCK_CUE = re.compile(rf"{_BLOCK_WORDS}|\blr\b", re.IGNORECASE)
 _BLOCK_CUE_LOWER_WORDS = re.compile(_BLOCK_WORDS)
 _BLOCK_CUE_LOWER_LR = re.compile(r"\blr\b")
 # The end of a sentence: its last character, and the spaces after it.
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9\[(*_\"'`])")
-_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\(\s*<?([^)\s>]+)[^)]*\)")
+# Each of these two starts with a literal or a class (the regex engine then skips to where it can start; a leading
+# optional character or look-behind would have it try every position): "!?[" is "![" or "[", and a look-behind
+# before an emphasis run is checked after its first character (tests/test_passages.py holds the plain patterns).
+_MD_LINK = re.compile(r"(?:!\[|\[)([^\]\n]{0,300})\]\(\s*<?([^)\s>]+)[^)]*\)")
 _URL = re.compile(r"""https?://[^\s<>()\[\]"'`{}|\\^]+""", re.IGNORECASE)
-_MARKUP = re.compile(r"<[^>]{0,200}>|(?<!\w)[*_`]{1,3}|[*_`]{1,3}(?!\w)")  # emphasis, not snake_case
+_MARKUP = re.compile(  # tags, and emphasis (not snake_case): <…>, (?<!\w)[*_`]{1,3}, [*_`]{1,3}(?!\w)
+    r"[<*_`](?:(?<=<)[^>]{0,200}>|(?<=[*_`])(?<!\w[*_`])[*_`]{0,2}|(?<=[*_`])[*_`]{0,2}(?!\w))"
+)
 _TRAILING = ".,;:!?*_'\""
 
 
@@ -63,7 +70,9 @@ def _has_block_cue(text: str) -> bool:
     if not text.isascii():
         return _BLOCK_CUE.search(text) is not None
     lower = text.lower()
-    return _BLOCK_CUE_LOWER_WORDS.search(lower) is not None or _BLOCK_CUE_LOWER_LR.search(lower) is not None
+    if _BLOCK_CUE_LOWER_WORDS.search(lower) is not None:
+        return True
+    return "lr" in lower and _BLOCK_CUE_LOWER_LR.search(lower) is not None
 
 
 def _link_text(match: re.Match[str]) -> str:
@@ -100,6 +109,30 @@ def _starts_block(raw: str, stripped: str) -> bool:
     return (first in _BLOCK_START_CHARS or first.isdecimal()) and _BLOCK_START.match(raw) is not None
 
 
+class _Cues:
+    """Where the next cue word starts in lower-case ASCII text, searched from a sentence start on.
+
+    No cue word holds a sentence end (punctuation then a space), so the first cue at or after a sentence start
+    lies in that sentence exactly when the sentence holds a cue: each stretch of text is searched once."""
+
+    def __init__(self, lower: str) -> None:
+        self.lower = lower
+        self.none = len(lower) + 1
+        self.word = -1  # the first cue word (and term) at or after the last start asked about
+        has_term = "log" in lower or "loss" in lower or "sft" in lower or "dpo" in lower
+        self.term = -1 if has_term else self.none
+
+    def first_from(self, start: int) -> int:
+        """The start of the first cue word at or after ``start`` (past the text when there is none)."""
+        if self.word < start:
+            found = _CUE_WORDS.search(self.lower, start)
+            self.word = found.start() if found else self.none
+        if self.term < start:
+            found = _CUE_TERMS.search(self.lower, start)
+            self.term = found.start() if found else self.none
+        return min(self.word, self.term)
+
+
 def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Passage]:
     """The sentences of a paragraph (soft-wrapped lines joined) that hold a cue, each with the line it starts on."""
     offsets, parts, size = [], [], 0
@@ -108,13 +141,16 @@ def _sentences(paragraph: list[tuple[int, str]], section: str | None) -> list[Pa
         parts.append(raw.strip())
         size += len(parts[-1]) + 1
     text = " ".join(parts)
+    cues = _Cues(text.lower()) if text.isascii() else None
+    if cues is not None and cues.first_from(0) == cues.none:
+        return []
     found = []
     offset = 0  # where the sentence starts
     for end in [*_SENTENCE_END.finditer(text), None]:
-        sentence = text[offset : end.start() + 1] if end else text[offset:]
-        if _has_cue(sentence):
+        stop = end.start() + 1 if end else len(text)
+        if _has_cue(text[offset:stop]) if cues is None else cues.first_from(offset) < stop:
             line = paragraph[max(bisect_right(offsets, offset) - 1, 0)][0]
-            bounded = sentence[:MAX_SENTENCE_CHARS]  # the regexes below then do bounded work on hostile text
+            bounded = text[offset : min(stop, offset + MAX_SENTENCE_CHARS)]  # bounded regex work on hostile text
             found.append(Passage("sentence", _plain(bounded)[:MAX_TEXT], line, section, _urls(bounded)))
         if end:
             offset = end.end()
