@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -53,16 +54,28 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class NamePattern:
-    """A regular expression that recognises a name in a repo id or in prose, and how much a hit is worth."""
+    """A regular expression that recognises a name in a repo id or in prose, and how much a hit is worth.
 
-    regex: re.Pattern[str]
+    ``source`` is checked when the record is read and compiled (case-insensitive) on first use: a text rarely holds
+    the anchor of more than a few of a catalogue's patterns, and compiling all of them was a third of the start-up
+    of a one-card audit."""
+
+    source: str
     confidence: Confidence
     scopes: tuple[Scope, ...]
     note: str | None = None
 
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _case_insensitive(self.source)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"regex": self.regex.pattern, "confidence": self.confidence, "scope": list(self.scopes),
-                "note": self.note}  # fmt: skip
+        return {"regex": self.source, "confidence": self.confidence, "scope": list(self.scopes), "note": self.note}
+
+
+@cache
+def _case_insensitive(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
 
 
 def fail(path: Path, message: str) -> CatalogError:
@@ -146,11 +159,23 @@ def compile_regex(value: Any, path: Path, what: str) -> re.Pattern[str]:
         raise fail(path, f"{what}: bad regex {value!r}: {error}") from error
 
 
+def checked_regex(value: Any, path: Path, what: str) -> str:
+    """A regex's text once its syntax is checked (parsing is a small part of compiling, which waits for first use);
+    tests/test_families.py compiles every shipped pattern."""
+    if not isinstance(value, str) or not value:
+        raise fail(path, f"{what}: a regex must be non-empty text")
+    try:
+        re._parser.parse(value, re.IGNORECASE)  # type: ignore[attr-defined]
+    except re.error as error:
+        raise fail(path, f"{what}: bad regex {value!r}: {error}") from error
+    return value
+
+
 def parse_patterns(value: Any, path: Path, what: str, default: Confidence = "medium") -> tuple[NamePattern, ...]:
     patterns = []
     for index, entry in enumerate(items(value, path, f"{what} patterns")):
         doc = mapping(entry, path, f"{what} pattern {index + 1}")
-        regex = compile_regex(doc.get("regex"), path, f"{what} pattern {index + 1}")
+        regex = checked_regex(doc.get("regex"), path, f"{what} pattern {index + 1}")
         confidence = doc.get("confidence", default)
         if confidence not in ("medium", "low"):
             raise fail(path, f"{what} pattern {index + 1}: confidence {confidence!r} is not medium or low")
@@ -283,12 +308,12 @@ class PatternIndex:
     A pattern whose prefix cannot be read (it starts with a class or a repeat) is always tried.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
-        self.patterns = tuple(patterns)
+    def __init__(self, sources: Sequence[str]) -> None:
+        """``sources``: the patterns' texts, read as case-insensitive regexes."""
         self._always: list[int] = []
         by_anchor: dict[str, set[int]] = {}
-        for index, pattern in enumerate(self.patterns):
-            anchors = _literal_prefixes(pattern.pattern)
+        for index, source in enumerate(sources):
+            anchors = _literal_prefixes(source)
             if anchors is None:
                 self._always.append(index)
             for anchor in anchors or ():
@@ -299,7 +324,7 @@ class PatternIndex:
             for anchor in by_anchor
         }
         self._finder = re.compile(literal_alternation(by_anchor)) if by_anchor else None
-        self._ascii = [pattern.pattern.isascii() for pattern in self.patterns]
+        self._ascii = [source.isascii() for source in sources]
 
     def candidates(self, text: str) -> list[int]:
         """The indices of the patterns that may match ``text``, in order."""

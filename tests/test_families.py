@@ -153,6 +153,19 @@ def test_a_malformed_record_is_an_error_naming_its_file(tmp_path: Path, change, 
     assert str(error.value).startswith("demo.yaml: ") and message in str(error.value)
 
 
+def test_every_shipped_name_pattern_compiles() -> None:
+    """Records check a pattern's syntax when read and compile it on first use: compile them all here, so that an
+    error found only by compiling (a look-behind of varying width) cannot wait for a card to meet it."""
+    from auditor.datasets import dataset_catalog
+
+    families = [p for f in family_catalog() for p in (*f.patterns, *(q for v in f.versions for q in v.patterns),
+                                                      *(q for line in f.lines for q in line.patterns))]  # fmt: skip
+    every = [*families, *(p for record in dataset_catalog() for p in record.patterns)]
+    assert len(every) > 150
+    for pattern in every:
+        assert pattern.regex.pattern == pattern.source and pattern.regex.flags & re.IGNORECASE
+
+
 def test_a_repo_listed_twice_is_an_error(tmp_path: Path) -> None:
     doubled = GOOD.replace("  licenses:", "  repos: [demo/Demo-1, DEMO/demo-1]\n  licenses:")
     with pytest.raises(CatalogError, match=r"^demo\.yaml: repo DEMO/demo-1 is listed twice"):

@@ -52,7 +52,7 @@ def _rank(hit: DatasetMatch) -> tuple[int, int, int]:
 
 @cache
 def _index(catalog: DatasetCatalog) -> PatternIndex:
-    return PatternIndex([pattern.regex for _, pattern in _compiled(catalog)])
+    return PatternIndex([pattern.source for _, pattern in _compiled(catalog)])
 
 
 @cache

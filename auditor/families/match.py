@@ -75,7 +75,7 @@ def _compiled(catalog: FamilyCatalog) -> tuple[_Compiled, ...]:
 @cache
 def _index(catalog: FamilyCatalog, scope: Scope) -> tuple[tuple[_Compiled, ...], PatternIndex]:
     entries = tuple(e for e in _compiled(catalog) if scope in e.pattern.scopes)
-    return entries, PatternIndex([e.pattern.regex for e in entries])
+    return entries, PatternIndex([e.pattern.source for e in entries])
 
 
 @cache
