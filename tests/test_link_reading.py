@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.facts import CardFacts
-from auditor.repositories import catalog, cues, prose
+from auditor.repositories import cues, prose
 from auditor.repositories import references as refs
 from auditor.repositories.catalog import Entry, PathRule, repository_catalogue
 from auditor.repositories.roles import norm
@@ -237,7 +237,8 @@ def test_remembered_readings_are_fresh_ones_and_stay_bounded(cards: list[CardFac
     assert any(claimed for claimed, _ in first) and any(named for _, named in first)
     catalogue.names_in("MMLU").append((catalogue.entries[0], "x"))  # a caller's list is its own
     assert catalogue.names_in("MMLU") == [(catalogue._names["MMLU"], "MMLU")]
-    for index in range(max(catalog._MOST_REMEMBERED, cues._MOST_REMEMBERED) + 10):
+    for index in range(max(catalogue._named.most, cues._PLAIN.most) + 10):
         catalogue.names_in(f"text {index}")
         cues.without_urls(f"a/{index}")
-    assert len(catalogue._named) <= catalog._MOST_REMEMBERED and len(cues._PLAIN) <= cues._MOST_REMEMBERED
+    assert 0 < len(catalogue._named) <= catalogue._named.most and 0 < len(cues._PLAIN) <= cues._PLAIN.most
+    assert cues.without_urls("see https://x.org/a now") == "see   now" and catalogue.names_in("MMLU")  # still right

@@ -16,6 +16,7 @@ import yaml
 
 from auditor._resources import data_dir, load_data_yaml
 from auditor.knowledge import literal_alternation
+from auditor.memo import BoundedMemo
 
 ROLES = frozenset({
     "library", "training-framework", "training-code", "evaluation-harness", "evaluation-code", "quantizer",
@@ -186,7 +187,7 @@ class Catalogue:
                 break
             self._name_words.setdefault(max(words, key=len), []).append(words)
         self._name_keys = frozenset(self._name_words)
-        self._named: dict[str, tuple[tuple[Entry, str], ...]] = {}
+        self._named: BoundedMemo[str, tuple[tuple[Entry, str], ...]] = BoundedMemo()
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -213,11 +214,7 @@ class Catalogue:
         """Entries named in a text (whole words), with the words as written, in text order. Remembered (bounded):
         the sentences of a catalogue's cards recur."""
         known = self._named.get(text)
-        if known is None:
-            if len(self._named) >= _MOST_REMEMBERED:
-                self._named.clear()
-            known = self._named[text] = self._find_names(text)
-        return list(known)
+        return list(known if known is not None else self._named.remember(text, self._find_names(text)))
 
     def _find_names(self, text: str) -> tuple[tuple[Entry, str], ...]:
         if self._name_re is None or (self._name_keys and text.isascii() and not self._may_name(text)):
@@ -240,8 +237,6 @@ class Catalogue:
                     return True
         return False
 
-
-_MOST_REMEMBERED = 1 << 13  # texts whose names are remembered
 
 # Bytes of an ASCII text lower-cased, with every character that is not a letter, a digit or "_" made a space.
 _WORDS_ONLY = bytes(c if chr(c).isalnum() or c == ord("_") else ord(" ") for c in range(128)).lower() + b" " * 128

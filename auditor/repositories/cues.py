@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from auditor.memo import BoundedMemo
 from auditor.repositories.roles import URL
 
 SectionKind = Literal["data", "evaluation", "training", "sources", "usage", "aside", "other"]
@@ -123,8 +124,7 @@ _SECTIONS: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
 )  # fmt: skip
 
 
-_PLAIN: dict[str, str] = {}  # texts without their URLs (see without_urls)
-_MOST_REMEMBERED = 1 << 13  # entries of each memo of this module; emptied when full
+_PLAIN: BoundedMemo[str, str] = BoundedMemo()  # texts without their URLs (see without_urls)
 
 
 def without_urls(text: str) -> str:
@@ -133,11 +133,7 @@ def without_urls(text: str) -> str:
     if "/" not in text:
         return text
     plain = _PLAIN.get(text)
-    if plain is None:
-        if len(_PLAIN) >= _MOST_REMEMBERED:
-            _PLAIN.clear()
-        plain = _PLAIN[text] = URL.sub(" ", text)
-    return plain
+    return plain if plain is not None else _PLAIN.remember(text, URL.sub(" ", text))
 
 
 def section_kind(title: str | None) -> SectionKind:
@@ -174,7 +170,7 @@ def find(pattern: re.Pattern[str], low: str) -> re.Match[str] | None:
 
 
 # Keyed by the pattern's id (hashing a compiled pattern hashes its whole program), the pattern kept with its words.
-_NEEDED: dict[int, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+_NEEDED: BoundedMemo[int, tuple[re.Pattern[str], tuple[str, ...]]] = BoundedMemo(256)  # cues are module constants
 _MOST_NEEDED = 16  # more words than this cost more to look for than the cue's own search
 
 
@@ -182,9 +178,7 @@ def _needed(pattern: re.Pattern[str]) -> tuple[str, ...]:
     """The words of :func:`needed_words`, worked out once per pattern."""
     known = _NEEDED.get(id(pattern))
     if known is None or known[0] is not pattern:
-        if len(_NEEDED) >= 256:  # cues are module constants; a bound all the same
-            _NEEDED.clear()
-        known = _NEEDED[id(pattern)] = (pattern, needed_words(pattern))
+        known = _NEEDED.remember(id(pattern), (pattern, needed_words(pattern)))
     return known[1]
 
 
@@ -238,8 +232,8 @@ def _factors(items: list[tuple[Any, Any]]) -> set[str] | None:
 # catalogue's cards recur (template sentences, headings, anchor texts, labels). Keyed by the pattern's id (hashing a
 # compiled pattern hashes its whole program), the pattern kept with the words so that an id reused by another pattern
 # is never taken for it. Bounded: emptied when full.
-_FOUND: dict[tuple[int, str], tuple[re.Pattern[str], str | None]] = {}
-_KINDS: dict[str | None, SectionKind] = {}
+_FOUND: BoundedMemo[tuple[int, str], tuple[re.Pattern[str], str | None]] = BoundedMemo()
+_KINDS: BoundedMemo[str | None, SectionKind] = BoundedMemo()
 
 
 class CueReader:
@@ -257,10 +251,8 @@ class CueReader:
             key = (id(pattern), text)
             known = _FOUND.get(key)
             if known is None or known[0] is not pattern:
-                if len(_FOUND) >= _MOST_REMEMBERED:
-                    _FOUND.clear()
                 match = find(pattern, text.lower())
-                known = _FOUND[key] = (pattern, match.group(0) if match else None)
+                known = _FOUND.remember(key, (pattern, match.group(0) if match else None))
             if known[1] is not None:
                 return known[1]
         return None
@@ -268,8 +260,4 @@ class CueReader:
     def section_kind(self, title: str | None) -> SectionKind:
         """As :func:`section_kind`, once per heading."""
         kind = _KINDS.get(title)
-        if kind is None:
-            if len(_KINDS) >= _MOST_REMEMBERED:
-                _KINDS.clear()
-            kind = _KINDS[title] = section_kind(title)
-        return kind
+        return kind if kind is not None else _KINDS.remember(title, section_kind(title))

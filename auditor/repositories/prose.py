@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from auditor.facts import CardFacts, Passage
+from auditor.memo import BoundedMemo
 from auditor.repositories import cues
 from auditor.repositories.catalog import Entry, repository_catalogue
 from auditor.repositories.roles import Reference, model_words, norm
@@ -256,18 +257,13 @@ def claims(passages: Iterable[Passage]) -> list[Reference]:
 
 
 # What a sentence claims, remembered across cards (sentences recur: templates, boilerplate); emptied when full.
-_CLAIMED: dict[str, tuple[tuple[str, str], ...]] = {}
-_MOST_REMEMBERED = 1 << 13
+_CLAIMED: BoundedMemo[str, tuple[tuple[str, str], ...]] = BoundedMemo()
 
 
 def _claimed(text: str) -> tuple[tuple[str, str], ...]:
     """The roles a sentence claims (or promises) released, each with the words that say so."""
     known = _CLAIMED.get(text)
-    if known is None:
-        if len(_CLAIMED) >= _MOST_REMEMBERED:
-            _CLAIMED.clear()
-        known = _CLAIMED[text] = _read_claims(text)
-    return known
+    return known if known is not None else _CLAIMED.remember(text, _read_claims(text))
 
 
 def _read_claims(text: str) -> tuple[tuple[str, str], ...]:
