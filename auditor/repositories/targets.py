@@ -6,12 +6,12 @@ GitHub/Hub/package match, then the site's path rules, then the path hints for re
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from auditor.repositories.catalog import Entry, repository_catalogue
+from auditor.sources.body import host_and_path
 
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "gitee.com")
 _HF_HOSTS = ("huggingface.co", "hf.co")
@@ -50,28 +50,16 @@ def _first_party_target(entry: Entry, model_id: str, repo: str | None, rest: str
     return Target(role, f"catalogue: {entry.name} is first party for {model_id}", entry, True, repo, rest)
 
 
-# An http(s) URL without white space whose host part has no brackets, user info or escapes: the common shape.
-_PLAIN_URL = re.compile(r"https?://[^\[\]@%\s/?#]*(?:[/?#]\S*)?")
-_NETLOC_END = re.compile(r"[/?#]")
-_PATH_END = re.compile(r"[?#]")
-
-
 @lru_cache(maxsize=4096)
 def split_url(url: str) -> tuple[str, str] | None:
-    """A URL's host (lower case, without ``www.``) and path, as ``urllib.parse.urlsplit`` reads them; None when it is
-    malformed. Remembered: the same links recur across the cards of a catalogue. The common shape (an ``http(s)://``
-    URL in plain ASCII) is cut by hand, the same way; any other goes to urlsplit."""
-    if url.isascii() and _PLAIN_URL.fullmatch(url):
-        rest = url[url.index("//") + 2 :]
-        end = _NETLOC_END.search(rest)
-        netloc, path = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
-        cut = _PATH_END.search(path)
-        return netloc.partition(":")[0].lower().removeprefix("www."), path[: cut.start()] if cut else path
+    """A URL's host (lower case, without ``www.``) and path, as ``urllib.parse.urlsplit`` reads them
+    (:func:`auditor.sources.body.host_and_path`); None when it is malformed. Remembered: the same links recur across
+    the cards of a catalogue."""
     try:
-        parts = urlsplit(url)
-        return (parts.hostname or "").lower().removeprefix("www."), parts.path
+        host, path = host_and_path(url)
     except ValueError:
         return None
+    return host.removeprefix("www."), path
 
 
 def classify_target(url: str, model_id: str = "") -> Target:
