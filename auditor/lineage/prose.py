@@ -89,16 +89,27 @@ _NOT_A_MODEL_RIGHT = re.compile(
     r"style|license|architecture|paper|code|repo(?:sitory)?|family|series|(?:model\s+)?card|readme)\b",
     re.IGNORECASE,
 )
-# A clause that does not state where this model comes from.
-_SKIP_CLAUSE = re.compile(
-    r"(?:\bnot|n't|\bnever|\bno\s+longer|\bwithout)\b[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|"
-    r"derived|quanti[sz]|merged|a\s+(?:fine-?tune|derivative))|"
-    r"\b(?:you|your|users?)\b[^.;]{0,60}\b(?:can|may|could|should|might|want|need|wish|like)\b|"
-    r"\bas\s+a\s+(?:basis|base|starting\s+point)\b|\bfor\s+(?:further\s+)?fine[- ]?tuning\b|"
-    r"\b(?:will\s+be|plan\s+to|planning|coming\s+soon|stay\s+tuned|in\s+the\s+future)\b|"
-    r"\bif\s+you\b|\brefer\s+to\b|\bdownstream\s+of\b",
-    re.IGNORECASE,
+# A clause that does not state where this model comes from: derivation words negated, advice to the reader, a plan.
+# The alternatives are written without the word boundary each starts with (but "n't"), so that they also make
+# _SKIP_CLAUSE_GATE: case-sensitive and searched in lower-case ASCII text, it finds every match of _SKIP_CLAUSE (and a
+# few more), and each of its alternatives starts with a letter, which the regex engine skips to (a pattern starting
+# with a word boundary is tried at every position, ten times slower).
+_SKIP_VERB = (
+    r"[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|derived|quanti[sz]|merged|"
+    r"a\s+(?:fine-?tune|derivative))"
 )
+_SKIP_MODAL = r"\b[^.;]{0,60}\b(?:can|may|could|should|might|want|need|wish|like)\b"
+_SKIP_ALTERNATIVES = (
+    *(f"{word}\\b{_SKIP_VERB}" for word in ("not", "n't", "never", r"no\s+longer", "without")),
+    *(f"{word}{_SKIP_MODAL}" for word in ("you", "your", "users?")),
+    r"as\s+a\s+(?:basis|base|starting\s+point)\b", r"for\s+(?:further\s+)?fine[- ]?tuning\b",
+    *(f"{words}\\b" for words in (r"will\s+be", r"plan\s+to", "planning", r"coming\s+soon", r"stay\s+tuned",
+                                  r"in\s+the\s+future", r"if\s+you", r"refer\s+to", r"downstream\s+of")),
+)  # fmt: skip
+_SKIP_CLAUSE = re.compile(
+    "|".join(part if part.startswith("n't") else r"\b" + part for part in _SKIP_ALTERNATIVES), re.IGNORECASE
+)
+_SKIP_CLAUSE_GATE = re.compile("|".join(_SKIP_ALTERNATIVES))
 # Words between the cue and the mention that turn it into a comparison.
 _COMPARISON = re.compile(
     r"\b(?:outperform\w*|than|compared|comparison|vs\.?|versus|beats?|surpass\w*|competitive|on\s+par|similar\s+to|"
@@ -166,25 +177,6 @@ class _Candidate:
     hub_id: str | None
     family: FamilyMatch | None
     link_text: bool = False
-
-
-_SKIP_VERB = (
-    r"[^.;]{0,25}\b(?:been\s+)?(?:fine[- ]?tun|finetun|trained|based|derived|quanti[sz]|merged|"
-    r"a\s+(?:fine-?tune|derivative))"
-)
-_SKIP_MODAL = r"\b[^.;]{0,60}\b(?:can|may|could|should|might|want|need|wish|like)\b"
-# _SKIP_CLAUSE without the word boundary before each alternative, case-sensitive: searched in lower-case ASCII text
-# it finds every match of _SKIP_CLAUSE (and a few more), and each alternative starts with a letter, which the regex
-# engine skips to (a pattern starting with a word boundary is tried at every position, ten times slower).
-_SKIP_CLAUSE_GATE = re.compile(
-    "|".join(
-        (*(f"{word}\\b{_SKIP_VERB}" for word in ("not", "n't", "never", r"no\s+longer", "without")),
-         *(f"{word}{_SKIP_MODAL}" for word in ("you", "your", "users?")),
-         r"as\s+a\s+(?:basis|base|starting\s+point)\b", r"for\s+(?:further\s+)?fine[- ]?tuning\b",
-         *(f"{words}\\b" for words in (r"will\s+be", r"plan\s+to", "planning", r"coming\s+soon", r"stay\s+tuned",
-                                       r"in\s+the\s+future", r"if\s+you", r"refer\s+to", r"downstream\s+of")))
-    )
-)  # fmt: skip
 
 
 def states_no_derivation(text: str) -> bool:
