@@ -327,6 +327,14 @@ def test_a_model_named_as_a_source_of_training_data_is_not_a_parent() -> None:
     assert [n["id"] for n in parents] == ["TheBloke/Pygmalion-13B-SuperHOT-8K-fp16", "PygmalionAI/pygmalion-13b"]
 
 
+def test_a_dataset_named_in_code_markup_is_not_a_parent() -> None:
+    # GeorgiaTechResearchInstitute__starcoder-gpteacher-code-instruct L15: the closing backtick hid "codegen dataset".
+    sentence = "This model is `bigcode/starcoder` fine-tuned on the `teknium1/GPTeacher` codegen dataset."
+    assert [m.hub_id for m in derivation_mentions(_statements(sentence), "acme/acme-7B")] == ["bigcode/starcoder"]
+    parents = audited("GeorgiaTechResearchInstitute__starcoder-gpteacher-code-instruct")["lineage"]["tree"]
+    assert "teknium1/GPTeacher" not in [n["id"] for n in parents]
+
+
 def read_card(card: CardFacts) -> Any:
     from auditor.facts import ModelFacts
 

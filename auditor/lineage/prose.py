@@ -83,9 +83,10 @@ _NOT_A_MODEL_LEFT = re.compile(
     + "$",
     re.IGNORECASE,
 )
-# The mention is what the model was trained on, not from: data, outputs, tokenizers.
+# The mention is what the model was trained on, not from: data, outputs, tokenizers (after the markup that closes
+# the mention: a quote, code or emphasis mark, as in "`teknium1/GPTeacher` codegen dataset").
 _NOT_A_MODEL_RIGHT = re.compile(
-    r"^[\s'’s-]*(?:(?!(?:on|with|in|for|to|and|using|of|by|from)\b)[\w-]+\s+){0,2}?(?:-?generated|outputs?|responses?|data(?:sets?)?|conversations?|tokenizer|format|prompt|template|"
+    r"^[\s'’s`*\"”-]*(?:(?!(?:on|with|in|for|to|and|using|of|by|from)\b)[\w-]+\s+){0,2}?(?:-?generated|outputs?|responses?|data(?:sets?)?|conversations?|tokenizer|format|prompt|template|"
     r"style|license|architecture|paper|code|repo(?:sitory)?|family|series|(?:model\s+)?card|readme)\b",
     re.IGNORECASE,
 )
